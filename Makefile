@@ -1,0 +1,36 @@
+# The two commands: `make run` (the whole system on embedded defaults) and
+# `make test`. Both build .venv from the pinned requirements first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FLASK_APP := app
+
+.PHONY: run test lint translations extract-messages bench-smoke clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+
+run: $(STAMP) translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/python -m app.supervisor
+
+test: $(STAMP) translations
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Refresh the message catalogue after changing user-visible strings.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

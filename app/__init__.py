@@ -1,0 +1,98 @@
+"""The Flask application factory. It wires; the domain decides."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_config
+
+MODEL_MODULES = ("app.auth.models", "cases.models", "channels.open311.models")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import cli, web
+
+    cli.init_app(app)
+    web.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import queues
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    for module in MODEL_MODULES:  # every model registered before mapping
+        importlib.import_module(module)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent.parent / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=_render_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    queues.init_app(app)
+    app.extensions.setdefault("clock", app.config.get("CLOCK") or _system_clock())
+
+
+def _render_item(type_: str, obj, autogen_context):
+    """Write our column types as plain SQLAlchemy ones, so a revision never
+    imports application code."""
+    from cases.models.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _system_clock():
+    from app.clock import SystemClock
+
+    return SystemClock()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.health import bp as health_bp
+    from app.public import bp as public_bp
+    from app.workbench import bp as workbench_bp
+    from channels.open311 import bp as open311_bp
+    from channels.webform import bp as webform_bp
+
+    for bp in (auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp):
+        app.register_blueprint(bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL and a busy timeout let the web, worker and cron share one SQLite file."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

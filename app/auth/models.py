@@ -1,0 +1,69 @@
+"""Staff users and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.clock import now
+from app.extensions import db
+from cases.models.org import OrgUnit
+from cases.models.types import UTCDateTime, enum_type
+
+
+class Role(enum.StrEnum):
+    OPERATOR = "operator"
+    DISPATCHER = "dispatcher"
+    UNIT_STAFF = "unit_staff"
+    UNIT_HEAD = "unit_head"
+    SUPERVISOR = "supervisor"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
+
+
+# Roles that work cases of every unit in the district.
+DISTRICT_WIDE = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+# Roles that sign for and resolve their own unit's assignments.
+UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_HEAD})
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    unit: Mapped[OrgUnit | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        if len(password) < 8:
+            raise ValueError("a password needs at least 8 characters")
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def district_wide(self) -> bool:
+        return self.role in DISTRICT_WIDE
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

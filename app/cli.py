@@ -1,0 +1,84 @@
+"""`flask` commands: the demo district, the reconciler, users and API keys."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+
+demo_cli = AppGroup("demo", help="The demo district.")
+cases_cli = AppGroup("cases", help="Case housekeeping.")
+users_cli = AppGroup("users", help="Staff users.")
+open311_cli = AppGroup("open311", help="Open311 clients.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo district (idempotent)."""
+    from app.demo.loader import load_demo
+
+    added = load_demo()
+    if any(added.values()):
+        click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
+    else:
+        click.echo("Demo district already loaded; nothing changed.")
+
+
+@cases_cli.command("reconcile")
+def cases_reconcile() -> None:
+    """Re-enqueue dispatch for every case still waiting for it."""
+    from cases.jobs import reconcile
+
+    click.echo(f"{reconcile()} case(s) waiting for dispatch re-enqueued.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, help="operator, dispatcher, unit_staff, unit_head, supervisor, evaluator or admin.")
+@click.option("--unit", "unit_code", default=None, help="Org unit code.")
+@click.option("--name", "display_name", default=None)
+@click.password_option()
+def users_create(username: str, role: str, unit_code: str | None, display_name, password) -> None:
+    """Create a staff user."""
+    from app.auth.models import Role, User
+    from cases.models import OrgUnit
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise click.BadParameter(f"one of {', '.join(r.value for r in Role)}", param_hint="--role")
+    unit = None
+    if unit_code:
+        unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
+        if unit is None:
+            raise click.BadParameter(f"no org unit with code {unit_code!r}", param_hint="--unit")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} already exists")
+    user = User(username=username, role=role_value, unit=unit, display_name=display_name or username)
+    try:
+        user.set_password(password)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="password")
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {username} ({role_value.value}).")
+
+
+@open311_cli.command("create-key")
+@click.argument("client")
+def open311_create_key(client: str) -> None:
+    """Issue an API key for CLIENT; the key is printed once."""
+    from channels.open311.models import ApiKey
+
+    api_key, key = ApiKey.issue(client)
+    db.session.add(api_key)
+    db.session.commit()
+    click.echo(key)
+
+
+def init_app(app: Flask) -> None:
+    for group in (demo_cli, cases_cli, users_cli, open311_cli):
+        app.cli.add_command(group)

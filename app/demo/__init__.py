@@ -1,0 +1,1 @@
+"""The demo district, modelled on Guangzhou's Huangpu District."""

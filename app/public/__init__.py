@@ -1,0 +1,70 @@
+"""Citizen pages: the front page, the language switch and `/track`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from app.extensions import db, limiter
+from app.public.timeline import public_timeline
+from cases.models import Case
+from cases.tracking import normalise
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html")
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.index")
+    return redirect(target)
+
+
+class TrackForm(FlaskForm):
+    tracking_number = StringField(
+        _l("Tracking number"), validators=[DataRequired(), Length(max=40)]
+    )
+    phone_last4 = StringField(
+        _l("Last 4 digits of your phone number"), validators=[DataRequired(), Length(max=8)]
+    )
+
+
+def _find_case(tracking_number: str, last4: str) -> Case | None:
+    """The case only when both match; the caller cannot tell which one did not."""
+    number, digits = normalise(tracking_number), normalise(last4)
+    if len(digits) != 4:
+        return None
+    case = db.session.scalar(select(Case).where(Case.tracking_number == number))
+    if case is None or case.citizen is None or not case.citizen.phone:
+        return None
+    return case if case.citizen.phone.endswith(digits) else None
+
+
+def _track_limit() -> str:
+    return current_app.config["TRACK_RATE_LIMIT"]
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+def track():
+    form = TrackForm()
+    case, not_found = None, False
+    if form.validate_on_submit():
+        case = _find_case(form.tracking_number.data, form.phone_last4.data)
+        not_found = case is None
+    timeline = public_timeline(case) if case else []
+    return render_template(
+        "public/track.html", form=form, case=case, timeline=timeline, not_found=not_found
+    )

@@ -1,0 +1,120 @@
+"""RQ on Redis: one connection per app, queues named by purpose, and a job
+decorator that runs the function inside an app context.
+
+Jobs take ids, reload what they need and check the current state, so a job
+run twice changes nothing twice (DESIGN principle 1).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job, JobStatus
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("dispatch", "notify", "escalation", "sync")
+_PENDING = "xietong_after_commit"
+_ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+_worker_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["redis"] = Redis.from_url(
+        app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+    )
+
+
+def redis_connection() -> Redis:
+    return current_app.extensions["redis"]
+
+
+def get_queue(name: str) -> Queue:
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}; the queues are {', '.join(QUEUES)}")
+    return Queue(name, connection=redis_connection())
+
+
+def _app_context():
+    """The request's or test's context if there is one, else the worker's app."""
+    global _worker_app
+    if has_app_context():
+        return nullcontext()
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app.app_context()
+
+
+def enqueue_unless_pending(queue: str, func: Callable, *args: Any, job_id: str) -> bool:
+    """Enqueue unless a job with this id is already waiting or running.
+
+    Returns False (and logs) when Redis cannot be reached: the database still
+    says the work is pending, and the reconciler will enqueue it later.
+    """
+    q = get_queue(queue)
+    try:
+        existing = q.fetch_job(job_id)
+        if existing is not None and existing.get_status(refresh=False) in _ACTIVE:
+            return True
+        q.enqueue(func, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400)
+        return True
+    except RedisError as exc:
+        log.warning("could not enqueue %s (%s); the reconciler will retry", job_id, exc)
+        return False
+
+
+class job:  # noqa: N801 - used as a decorator, like rq's own
+    """Mark a function as an RQ job on one named queue.
+
+    `fn.after_commit(*args, job_id=...)` enqueues it only once the current
+    transaction commits, so a worker never sees a row that is not there yet.
+    """
+
+    def __init__(self, queue: str) -> None:
+        if queue not in QUEUES:
+            raise ValueError(f"unknown queue {queue!r}; the queues are {', '.join(QUEUES)}")
+        self.queue = queue
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with _app_context():
+                return fn(*args, **kwargs)
+
+        def after_commit(*args: Any, job_id: str) -> None:
+            from app.extensions import db
+
+            pending = db.session().info.setdefault(_PENDING, [])
+            pending.append((self.queue, run, args, job_id))
+
+        def enqueue(*args: Any, job_id: str) -> Job | None:
+            enqueue_unless_pending(self.queue, run, *args, job_id=job_id)
+
+        run.after_commit = after_commit
+        run.enqueue = enqueue
+        run.queue_name = self.queue
+        return run
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session: Session) -> None:
+    for queue, func, args, job_id in session.info.pop(_PENDING, []):
+        enqueue_unless_pending(queue, func, *args, job_id=job_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,194 @@
+"""The staff workbench: a unit's cases, the case page and its actions, and
+the dispatcher queue for cases no rule could route."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth import roles_required
+from app.auth.models import UNIT_ROLES, Role
+from app.extensions import db
+from app.web import localname
+from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm
+from cases import operations
+from cases.errors import CaseError, InvalidRequest
+from cases.models import Assignment, AssignmentStatus, Attachment, Case, OrgUnit
+from cases.states import CaseStatus
+
+bp = Blueprint("workbench", __name__)
+
+PAGE_SIZE = 25
+
+
+@bp.get("/workbench")
+@login_required
+def index():
+    if current_user.role is Role.DISPATCHER:
+        return redirect(url_for("workbench.dispatch_queue"))
+    tab = request.args.get("tab", "open")
+    query = select(Assignment).join(Assignment.case)
+    if current_user.role in UNIT_ROLES:
+        query = query.where(Assignment.unit_id == current_user.unit_id)
+    elif not current_user.district_wide:
+        abort(403)
+    if tab == "resolved":
+        query = query.where(Assignment.status == AssignmentStatus.RESOLVED)
+        query = query.order_by(Assignment.resolved_at.desc())
+    else:
+        tab = "open"
+        query = query.where(Assignment.status != AssignmentStatus.RESOLVED)
+        query = query.order_by(Assignment.assigned_at)  # oldest first: they wait longest
+    page = db.paginate(query.where(Assignment.active.is_(True)), per_page=PAGE_SIZE)
+    return render_template("workbench/index.html", page=page, tab=tab)
+
+
+def _case_or_404(tracking_number: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.tracking_number == tracking_number))
+    if case is None:
+        abort(404)
+    return case
+
+
+def _may_read(case: Case) -> bool:
+    if current_user.district_wide:
+        return True
+    if current_user.role in UNIT_ROLES:
+        return any(a.unit_id == current_user.unit_id for a in case.assignments)
+    return False
+
+
+@bp.get("/cases/<tracking_number>")
+@login_required
+def case_detail(tracking_number: str):
+    case = _case_or_404(tracking_number)
+    if not _may_read(case):
+        abort(403)
+    try:
+        mine = operations.unit_assignment(case, current_user)
+    except CaseError:
+        mine = None
+    return render_template(
+        "workbench/case.html",
+        case=case,
+        mine=mine,
+        update_form=UpdateForm(),
+        resolve_form=ResolveForm(),
+        dispatch_form=_dispatch_form() if case.status is CaseStatus.UNROUTED else None,
+    )
+
+
+@bp.get("/cases/<tracking_number>/attachments/<int:attachment_id>")
+@login_required
+def attachment(tracking_number: str, attachment_id: int):
+    case = _case_or_404(tracking_number)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.case_id != case.id:
+        abort(404)
+    if not _may_read(case):
+        abort(403)
+    return item.data, 200, {
+        "Content-Type": item.content_type,
+        "Content-Disposition": "inline",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+    }
+
+
+def _act(tracking_number: str, action, success: str):
+    """Run one operation on the case for the signed-in user, then go back."""
+    case = _case_or_404(tracking_number)
+    if not _may_read(case):
+        abort(403)
+    try:
+        action(case)
+        db.session.commit()
+    except InvalidRequest as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=exc.message), "error")
+    except CaseError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+
+
+@bp.post("/cases/<tracking_number>/acknowledge")
+@login_required
+def acknowledge(tracking_number: str):
+    return _act(
+        tracking_number,
+        lambda case: operations.acknowledge(case, current_user),
+        _("Signed for."),
+    )
+
+
+@bp.post("/cases/<tracking_number>/update")
+@login_required
+def update(tracking_number: str):
+    form = UpdateForm()
+    if not form.validate_on_submit():
+        flash(_("Write the update before sending it."), "error")
+        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+    return _act(
+        tracking_number,
+        lambda case: operations.add_update(
+            case, current_user, form.text.data, public=form.public.data
+        ),
+        _("Update added."),
+    )
+
+
+@bp.post("/cases/<tracking_number>/resolve")
+@login_required
+def resolve(tracking_number: str):
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash(_("Write the reply to the citizen before resolving."), "error")
+        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+    return _act(
+        tracking_number,
+        lambda case: operations.resolve(case, current_user, form.reply.data),
+        _("Resolved. The citizen can now read your reply."),
+    )
+
+
+def _dispatch_form() -> DispatchForm:
+    form = DispatchForm()
+    units = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.kind, OrgUnit.code)
+    )
+    form.unit.choices = [("", _("Choose a unit"))] + [
+        (u.code, localname(u)) for u in units
+    ]
+    return form
+
+
+@bp.get("/dispatch")
+@roles_required(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+def dispatch_queue():
+    query = (
+        select(Case).where(Case.status == CaseStatus.UNROUTED).order_by(Case.created_at)
+    )
+    page = db.paginate(query, per_page=PAGE_SIZE)
+    return render_template("workbench/dispatch.html", page=page)
+
+
+@bp.post("/cases/<tracking_number>/dispatch")
+@roles_required(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+def dispatch(tracking_number: str):
+    form = _dispatch_form()
+    if not form.validate_on_submit():
+        flash(_("Choose the unit to dispatch to."), "error")
+        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == form.unit.data))
+    return _act(
+        tracking_number,
+        lambda case: operations.dispatch_case(
+            case, current_user, unit, form.reason.data or "dispatched by hand"
+        ),
+        _("Dispatched."),
+    )

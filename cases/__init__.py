@@ -1,0 +1,1 @@
+"""The case domain: models, the state machine, routing and the operations."""

@@ -1,0 +1,54 @@
+"""Finding the citizen behind a request, by phone (E.164) or email."""
+
+from __future__ import annotations
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from cases.models import Citizen
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalise_phone(raw: str, region: str = "CN") -> str:
+    """E.164 form of a phone number; raises InvalidPhone with a reason."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"{raw!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def find_or_create_citizen(
+    phone: str | None, name: str | None = None, email: str | None = None
+) -> Citizen | None:
+    """The citizen with this E.164 phone (or, without a phone, this email)."""
+    citizen = None
+    if phone:
+        citizen = db.session.scalar(select(Citizen).where(Citizen.phone == phone))
+    elif email:
+        citizen = db.session.scalar(
+            select(Citizen).where(Citizen.email == email, Citizen.phone.is_(None))
+        )
+    else:
+        return None
+    if citizen is None:
+        citizen = Citizen(phone=phone, name=name or None, email=email or None)
+        try:
+            # A savepoint: another request may create the same phone meanwhile.
+            with db.session.begin_nested():
+                db.session.add(citizen)
+        except IntegrityError:
+            citizen = db.session.scalar(select(Citizen).where(Citizen.phone == phone))
+            if citizen is None:
+                raise
+    else:
+        citizen.name = name or citizen.name
+        citizen.email = email or citizen.email
+    return citizen

@@ -1,0 +1,68 @@
+"""Dispatch, run by RQ workers, and the reconciler that keeps Redis honest.
+
+The database says which cases wait for dispatch (status `received`); a job
+only carries the id. A job run twice, or by two workers at once, dispatches
+once: it locks the row and re-checks the status, and the case's version
+column refuses a second concurrent write.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.queues import enqueue_unless_pending, job
+from cases.actors import SYSTEM
+from cases.models import Case
+from cases.operations import dispatch_case, dispatch_job_id, mark_unrouted
+from cases.routing import locate, route
+from cases.states import CaseStatus
+
+log = logging.getLogger(__name__)
+
+
+@job("dispatch")
+def dispatch(case_id: int) -> str:
+    """Locate the case's address, apply the routing rules, dispatch or queue it."""
+    case = db.session.get(Case, case_id, with_for_update=True)
+    if case is None:
+        return f"case {case_id} does not exist"
+    if case.status is not CaseStatus.RECEIVED:
+        db.session.rollback()
+        return f"case {case.tracking_number} is already {case.status.value}"
+    location = locate(case.address_text, case.lat, case.long)
+    case.community, case.street = location.community, location.street
+    decision = route(case.category, location)
+    if decision.unit is not None:
+        dispatch_case(case, SYSTEM, decision.unit, decision.reason)
+        outcome = f"dispatched to {decision.unit.code}"
+    else:
+        mark_unrouted(case, SYSTEM, decision.reason)
+        outcome = f"unrouted: {decision.reason}"
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Another worker changed the case first; its outcome stands.
+        db.session.rollback()
+        return f"case {case_id} was changed concurrently; left as it is"
+    log.info("case %s %s", case.tracking_number, outcome)
+    return outcome
+
+
+@job("dispatch")
+def reconcile() -> int:
+    """Re-enqueue dispatch for every case the database says is still waiting.
+
+    Runs every minute (rq cron) and as `flask cases reconcile`; after a Redis
+    flush or restart nothing is lost.
+    """
+    waiting = db.session.scalars(
+        select(Case.id).where(Case.status == CaseStatus.RECEIVED).order_by(Case.id)
+    ).all()
+    db.session.rollback()  # end the read transaction before talking to Redis
+    for case_id in waiting:
+        enqueue_unless_pending("dispatch", dispatch, case_id, job_id=dispatch_job_id(case_id))
+    return len(waiting)

@@ -1,0 +1,30 @@
+"""All case-domain models, importable from one place."""
+
+from cases.models.address import AddressEntry, Parity
+from cases.models.assignment import Assignment, AssignmentRole, AssignmentStatus
+from cases.models.attachment import Attachment
+from cases.models.case import Case
+from cases.models.catalogue import Category, Priority, RouteTarget, RoutingRule
+from cases.models.citizen import Citizen
+from cases.models.event import ActorKind, CaseEvent, EventKind
+from cases.models.org import OrgUnit, UnitKind
+
+__all__ = [
+    "AddressEntry",
+    "ActorKind",
+    "Assignment",
+    "AssignmentRole",
+    "AssignmentStatus",
+    "Attachment",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "Citizen",
+    "EventKind",
+    "OrgUnit",
+    "Parity",
+    "Priority",
+    "RouteTarget",
+    "RoutingRule",
+    "UnitKind",
+]

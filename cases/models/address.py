@@ -1,0 +1,50 @@
+"""The address directory: road number ranges and compounds -> community."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from cases.models.org import OrgUnit
+from cases.models.types import enum_type
+
+
+class Parity(enum.StrEnum):
+    ALL = "all"
+    ODD = "odd"
+    EVEN = "even"
+
+
+class AddressEntry(db.Model):
+    __tablename__ = "address_entries"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(road IS NOT NULL AND number_from IS NOT NULL AND number_to IS NOT NULL"
+            " AND number_from <= number_to) OR compound IS NOT NULL",
+            name="road_or_compound",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    road: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    number_from: Mapped[int | None]
+    number_to: Mapped[int | None]
+    parity: Mapped[Parity] = mapped_column(enum_type(Parity), default=Parity.ALL)
+    compound: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+
+    community: Mapped[OrgUnit] = relationship()
+
+    def covers(self, number: int) -> bool:
+        if self.number_from is None or self.number_to is None:
+            return False
+        if not self.number_from <= number <= self.number_to:
+            return False
+        if self.parity is Parity.ODD:
+            return number % 2 == 1
+        if self.parity is Parity.EVEN:
+            return number % 2 == 0
+        return True

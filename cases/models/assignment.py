@@ -1,0 +1,51 @@
+"""An assignment: one unit's share of a case (lead or assisting)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now
+from app.extensions import db
+from cases.models.case import Case
+from cases.models.org import OrgUnit
+from cases.models.types import UTCDateTime, enum_type
+
+
+class AssignmentRole(enum.StrEnum):
+    LEAD = "lead"
+    ASSIST = "assist"
+
+
+class AssignmentStatus(enum.StrEnum):
+    ASSIGNED = "assigned"  # waiting for the unit to sign (签收)
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignments"
+    __table_args__ = (sa.Index("ix_assignments_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"))
+    role: Mapped[AssignmentRole] = mapped_column(enum_type(AssignmentRole))
+    status: Mapped[AssignmentStatus] = mapped_column(
+        enum_type(AssignmentStatus), default=AssignmentStatus.ASSIGNED
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+
+    case: Mapped[Case] = relationship(back_populates="assignments")
+    unit: Mapped[OrgUnit] = relationship()
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role is AssignmentRole.LEAD

@@ -1,0 +1,72 @@
+"""The case (工单): one citizen request, whatever channel it came by."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now
+from app.extensions import db
+from cases.models.catalogue import Category, Priority
+from cases.models.citizen import Citizen
+from cases.models.org import OrgUnit
+from cases.models.types import UTCDateTime, enum_type
+from cases.states import CaseStatus
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # "web", "open311:<client>", later "phone-95100", "email", ...
+    channel: Mapped[str] = mapped_column(sa.String(64), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    address_text: Mapped[str | None] = mapped_column(sa.String(500))
+    lat: Mapped[float | None]
+    long: Mapped[float | None]
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    # The name given with this request, which may differ from earlier ones.
+    contact_name: Mapped[str | None] = mapped_column(sa.String(100))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_type(CaseStatus), default=CaseStatus.RECEIVED, index=True
+    )
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: two workers changing one case cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    category: Mapped[Category] = relationship()
+    citizen: Mapped[Citizen | None] = relationship()
+    community: Mapped[OrgUnit | None] = relationship(foreign_keys=[community_id])
+    street: Mapped[OrgUnit | None] = relationship(foreign_keys=[street_id])
+    assignments: Mapped[list[Assignment]] = relationship(  # noqa: F821
+        back_populates="case", order_by="Assignment.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(  # noqa: F821
+        back_populates="case", order_by="CaseEvent.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(  # noqa: F821
+        back_populates="case", order_by="Attachment.id"
+    )
+
+    @property
+    def lead_assignment(self) -> Assignment | None:  # noqa: F821
+        for assignment in self.assignments:
+            if assignment.is_lead and assignment.active:
+                return assignment
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Case {self.tracking_number} {self.status.value}>"

@@ -1,0 +1,74 @@
+"""The service catalogue (categories) and the routing rules that send them on."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from cases.models.org import OrgUnit
+from cases.models.types import enum_type
+
+
+class Priority(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+class RouteTarget(enum.StrEnum):
+    UNIT = "unit"  # a fixed unit, usually a department
+    STREET_OF_ADDRESS = "street_of_address"
+    COMMUNITY_OF_ADDRESS = "community_of_address"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    group_zh: Mapped[str] = mapped_column(sa.String(100), default="")
+    group_en: Mapped[str] = mapped_column(sa.String(100), default="")
+    description_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    rules: Mapped[list[RoutingRule]] = relationship(back_populates="category")
+
+    def name(self, locale: str = "zh_CN") -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def group(self, locale: str = "zh_CN") -> str:
+        return self.group_en if locale.startswith("en") else self.group_zh
+
+    def description(self, locale: str = "zh_CN") -> str:
+        return self.description_en if locale.startswith("en") else self.description_zh
+
+
+class RoutingRule(db.Model):
+    """Category x area -> unit. An area-less rule applies everywhere; the
+    most specific area (community, then street) wins."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(target_kind = 'unit') = (target_unit_id IS NOT NULL)", name="unit_target"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"))
+    target_kind: Mapped[RouteTarget] = mapped_column(enum_type(RouteTarget))
+    target_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    category: Mapped[Category] = relationship(back_populates="rules")
+    area: Mapped[OrgUnit | None] = relationship(foreign_keys=[area_id])
+    target_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[target_unit_id])

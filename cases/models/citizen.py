@@ -1,0 +1,22 @@
+"""The citizen: one row per phone number (E.164) or, without one, per email."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import now
+from app.extensions import db
+from cases.models.types import UTCDateTime
+
+
+class Citizen(db.Model):
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

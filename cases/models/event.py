@@ -1,0 +1,61 @@
+"""The case event log: append-only, one row per thing that happened."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now
+from app.extensions import db
+from cases.models.case import Case
+from cases.models.org import OrgUnit
+from cases.models.types import UTCDateTime, enum_type
+
+
+class EventKind(enum.StrEnum):
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    UNROUTED = "unrouted"
+    ACKNOWLEDGED = "acknowledged"
+    PROGRESS = "progress"  # a public progress update
+    NOTE = "note"  # an internal note, never shown to the citizen
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class ActorKind(enum.StrEnum):
+    SYSTEM = "system"
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    CLIENT = "client"  # an API client such as an Open311 key holder
+
+
+class CaseEvent(db.Model):
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
+    public: Mapped[bool] = mapped_column(default=False)
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind))
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The unit the actor acted for: the citizen sees the unit, never a name.
+    actor_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"))
+    actor_label: Mapped[str | None] = mapped_column(sa.String(100))
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor_unit: Mapped[OrgUnit | None] = relationship()
+    actor_user = relationship("User")
+
+
+@sa.event.listens_for(CaseEvent, "before_update")
+@sa.event.listens_for(CaseEvent, "before_delete")
+def _refuse_change(mapper, connection, target: CaseEvent) -> None:
+    raise RuntimeError(f"case events are append-only; refused to change event {target.id}")

@@ -1,0 +1,41 @@
+"""The org tree: district -> street -> community, departments beside them."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from cases.models.types import enum_type
+
+
+class UnitKind(enum.StrEnum):
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    DEPARTMENT = "department"
+
+
+class OrgUnit(db.Model):
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[UnitKind] = mapped_column(enum_type(UnitKind), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    # GeoJSON Polygon or MultiPolygon of a community, WGS84.
+    boundary: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent")
+
+    def name(self, locale: str = "zh_CN") -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.code} {self.kind.value}>"

@@ -1,0 +1,255 @@
+"""Operations: the only way a case changes.
+
+Each takes the actor explicitly, checks the state machine and the actor's
+right to act, changes the rows, writes its case event and flushes. The caller
+owns the transaction and commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.clock import now
+from app.extensions import db
+from cases.actors import Actor, SystemActor
+from cases.citizens import find_or_create_citizen
+from cases.errors import InvalidRequest, NotAllowed
+from cases.models import (
+    ActorKind,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    EventKind,
+    OrgUnit,
+)
+from cases.states import CaseStatus, check_transition
+from cases.tracking import new_tracking_number
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def record_event(
+    case: Case,
+    kind: EventKind,
+    actor: Actor,
+    *,
+    public: bool,
+    message: str | None = None,
+    unit: OrgUnit | None = None,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append one event to the case's log (never updated afterwards)."""
+    if isinstance(actor, SystemActor):
+        fields = {"actor_kind": actor.kind, "actor_label": actor.label}
+    else:
+        fields = {
+            "actor_kind": ActorKind.STAFF,
+            "actor_user_id": actor.id,
+            "actor_label": actor.display_name,
+        }
+    acting_unit = unit or (None if isinstance(actor, SystemActor) else actor.unit)
+    event = CaseEvent(
+        case=case,
+        at=now(),
+        kind=kind,
+        public=public,
+        message=message,
+        actor_unit_id=acting_unit.id if acting_unit else None,
+        data=data or {},
+        **fields,
+    )
+    db.session.add(event)
+    return event
+
+
+def _transition(case: Case, target: CaseStatus) -> None:
+    check_transition(case.status, target)
+    case.status = target
+    case.updated_at = now()
+
+
+def _unique_tracking_number() -> str:
+    while True:
+        number = new_tracking_number()
+        if db.session.scalar(select(Case.id).where(Case.tracking_number == number)) is None:
+            return number
+
+
+def receive_case(
+    *,
+    actor: Actor,
+    channel: str,
+    category: Category,
+    description: str,
+    address_text: str | None = None,
+    lat: float | None = None,
+    long: float | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    files: Sequence[IncomingFile] = (),
+) -> Case:
+    """Intake (受理): create the case and ask for its dispatch after commit.
+
+    `phone` must already be E.164; channels validate at the edge.
+    """
+    if not description.strip():
+        raise InvalidRequest("description", "is empty")
+    if not category.active:
+        raise InvalidRequest("category", f"{category.code!r} is not offered")
+    at = now()
+    case = Case(
+        tracking_number=_unique_tracking_number(),
+        channel=channel,
+        category=category,
+        description=description,
+        address_text=address_text or None,
+        lat=lat,
+        long=long,
+        citizen=find_or_create_citizen(phone, name, email),
+        contact_name=name or None,
+        status=CaseStatus.RECEIVED,
+        priority=category.priority,
+        created_at=at,
+        updated_at=at,
+    )
+    db.session.add(case)
+    for f in files:
+        db.session.add(
+            Attachment(
+                case=case,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(f.data),
+                sha256=hashlib.sha256(f.data).hexdigest(),
+                data=f.data,
+            )
+        )
+    record_event(
+        case, EventKind.RECEIVED, actor, public=True, data={"channel": channel}
+    )
+    db.session.flush()
+    from cases.jobs import dispatch  # the job module imports these operations
+
+    dispatch.after_commit(case.id, job_id=dispatch_job_id(case.id))
+    return case
+
+
+def dispatch_job_id(case_id: int) -> str:
+    return f"dispatch-case-{case_id}"
+
+
+def _require_dispatcher(actor: Actor) -> None:
+    if not isinstance(actor, SystemActor) and not actor.district_wide:
+        raise NotAllowed(f"{actor.username} ({actor.role.value}) may not dispatch cases")
+
+
+def dispatch_case(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assignment:
+    """Dispatch (派单): assign the case to its lead unit."""
+    _require_dispatcher(actor)
+    if not unit.active:
+        raise InvalidRequest("unit", f"{unit.code} is not active")
+    _transition(case, CaseStatus.DISPATCHED)
+    case.dispatched_at = now()
+    assignment = Assignment(
+        case=case, unit=unit, role=AssignmentRole.LEAD, assigned_at=case.dispatched_at
+    )
+    db.session.add(assignment)
+    record_event(
+        case,
+        EventKind.DISPATCHED,
+        actor,
+        public=True,
+        unit=unit,
+        data={"unit": unit.code, "reason": reason},
+    )
+    db.session.flush()
+    return assignment
+
+
+def mark_unrouted(case: Case, actor: Actor, reason: str) -> None:
+    """No rule named a unit: the case waits in the dispatcher queue."""
+    _require_dispatcher(actor)
+    _transition(case, CaseStatus.UNROUTED)
+    record_event(case, EventKind.UNROUTED, actor, public=False, message=reason)
+    db.session.flush()
+
+
+def unit_assignment(case: Case, actor: Actor) -> Assignment:
+    """The actor's own unit's active assignment on this case, or NotAllowed."""
+    if isinstance(actor, SystemActor) or actor.unit_id is None:
+        raise NotAllowed("only staff of an assigned unit may work this case")
+    for assignment in case.assignments:
+        if assignment.active and assignment.unit_id == actor.unit_id:
+            return assignment
+    raise NotAllowed(f"case {case.tracking_number} is not assigned to {actor.unit.code}")
+
+
+def acknowledge(case: Case, actor: Actor) -> Assignment:
+    """Acknowledge (签收): the unit accepts its assignment."""
+    assignment = unit_assignment(case, actor)
+    if assignment.status is not AssignmentStatus.ASSIGNED:
+        raise InvalidRequest("assignment", "has already been acknowledged")
+    if assignment.is_lead:
+        _transition(case, CaseStatus.ACKNOWLEDGED)
+    assignment.status = AssignmentStatus.ACKNOWLEDGED
+    assignment.acknowledged_at = now()
+    record_event(case, EventKind.ACKNOWLEDGED, actor, public=True, unit=assignment.unit)
+    db.session.flush()
+    return assignment
+
+
+def add_update(case: Case, actor: Actor, text: str, *, public: bool) -> CaseEvent:
+    """A progress update the citizen sees, or an internal note they never see."""
+    assignment = unit_assignment(case, actor)
+    if not text.strip():
+        raise InvalidRequest("text", "is empty")
+    if case.status in (CaseStatus.CLOSED, CaseStatus.RESOLVED):
+        raise InvalidRequest("case", f"is {case.status.value}; it takes no more updates")
+    kind = EventKind.PROGRESS if public else EventKind.NOTE
+    event = record_event(case, kind, actor, public=public, message=text, unit=assignment.unit)
+    case.updated_at = now()
+    db.session.flush()
+    return event
+
+
+def resolve(case: Case, actor: Actor, reply: str) -> Assignment:
+    """Resolve (办结): the lead unit reports the outcome with a reply to the citizen."""
+    assignment = unit_assignment(case, actor)
+    if not assignment.is_lead:
+        raise NotAllowed("only the lead unit resolves a case")
+    if not reply.strip():
+        raise InvalidRequest("reply", "is empty: the citizen must be told the outcome")
+    _transition(case, CaseStatus.RESOLVED)
+    case.resolved_at = assignment.resolved_at = now()
+    assignment.status = AssignmentStatus.RESOLVED
+    assignment.reply = reply
+    record_event(
+        case, EventKind.RESOLVED, actor, public=True, message=reply, unit=assignment.unit
+    )
+    db.session.flush()
+    return assignment
+
+
+def close(case: Case, actor: Actor, reason: str) -> None:
+    """Close (结案): the final state, after the callback or its timeout."""
+    _require_dispatcher(actor)
+    _transition(case, CaseStatus.CLOSED)
+    case.closed_at = now()
+    record_event(case, EventKind.CLOSED, actor, public=True, message=reason or None)
+    db.session.flush()
+

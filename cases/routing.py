@@ -1,0 +1,126 @@
+"""Address resolution and routing, both driven by data.
+
+An address resolves to a community (and so its street) from the address
+directory, or from a point inside a community's boundary. Routing rules then
+name the unit: a fixed unit, or the street or community of the address.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import Point, shape
+from sqlalchemy import select
+
+from app.extensions import db
+from cases.models import AddressEntry, Category, OrgUnit, RouteTarget, RoutingRule, UnitKind
+
+
+@dataclass(frozen=True)
+class Location:
+    community: OrgUnit | None = None
+    street: OrgUnit | None = None
+    how: str = "unresolved"  # "point", "compound", "road", or "unresolved"
+
+
+@dataclass(frozen=True)
+class Route:
+    unit: OrgUnit | None
+    reason: str  # why this unit, or why none: written on the case event
+
+
+def _clean(text: str) -> str:
+    # NFKC turns full-width digits into ASCII; spaces carry no meaning in an address.
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def locate(address_text: str | None, lat: float | None, long: float | None) -> Location:
+    """Resolve an address to its community and street; a point inside a
+    boundary wins, then a compound name, then road and house number."""
+    community, how = None, "unresolved"
+    if lat is not None and long is not None:
+        community, how = _community_at(lat, long), "point"
+    if community is None and address_text:
+        community, how = _community_by_text(_clean(address_text))
+    if community is None:
+        return Location()
+    return Location(community=community, street=community.parent, how=how)
+
+
+def _community_at(lat: float, long: float) -> OrgUnit | None:
+    point = Point(long, lat)  # GeoJSON order: x = longitude
+    communities = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.kind == UnitKind.COMMUNITY, OrgUnit.boundary.is_not(None))
+    )
+    for community in communities:
+        polygon = shape(json.loads(community.boundary))
+        if shapely.covers(polygon, point):
+            return community
+    return None
+
+
+_NUMBER = re.compile(r"^(\d+)")
+
+
+def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
+    compounds = db.session.execute(
+        select(AddressEntry.compound, AddressEntry.community_id).where(
+            AddressEntry.compound.is_not(None)
+        )
+    ).all()
+    for compound, community_id in sorted(compounds, key=lambda row: -len(row[0])):
+        if compound in text:
+            return db.session.get(OrgUnit, community_id), "compound"
+
+    roads = db.session.scalars(
+        select(AddressEntry.road).where(AddressEntry.road.is_not(None)).distinct()
+    ).all()
+    for road in sorted(roads, key=len, reverse=True):
+        at = text.find(road)
+        if at < 0:
+            continue
+        entries = db.session.scalars(select(AddressEntry).where(AddressEntry.road == road)).all()
+        match = _NUMBER.match(text[at + len(road):])
+        if match:
+            number = int(match.group(1))
+            hits = {e.community_id for e in entries if e.covers(number)}
+        else:
+            hits = {e.community_id for e in entries}
+        if len(hits) == 1:  # a road without a number only when it lies in one community
+            return db.session.get(OrgUnit, hits.pop()), "road"
+        return None, "unresolved"
+    return None, "unresolved"
+
+
+def route(category: Category, location: Location) -> Route:
+    """The unit the rules name for this category at this location."""
+    rule = _most_specific_rule(category, location)
+    if rule is None:
+        return Route(None, "no routing rule for this category")
+    if rule.target_kind is RouteTarget.UNIT:
+        return Route(rule.target_unit, f"rule {rule.id}: fixed unit")
+    if location.community is None:
+        return Route(None, f"rule {rule.id} needs the address, which could not be resolved")
+    if rule.target_kind is RouteTarget.STREET_OF_ADDRESS:
+        return Route(location.street, f"rule {rule.id}: street of the address")
+    return Route(location.community, f"rule {rule.id}: community of the address")
+
+
+def _most_specific_rule(category: Category, location: Location) -> RoutingRule | None:
+    areas = [a.id for a in (location.community, location.street) if a is not None]
+    rules = db.session.scalars(
+        select(RoutingRule)
+        .where(
+            RoutingRule.category_id == category.id,
+            RoutingRule.active.is_(True),
+            RoutingRule.area_id.in_(areas) | RoutingRule.area_id.is_(None),
+        )
+        .order_by(RoutingRule.id)
+    ).all()
+    rank = {area_id: i for i, area_id in enumerate(areas)}  # community first, then street
+    rules.sort(key=lambda r: rank.get(r.area_id, len(areas)))
+    return rules[0] if rules else None

@@ -1,0 +1,40 @@
+"""The case state machine: every allowed transition is written down here.
+
+    received ──> dispatched ──> acknowledged ──> resolved ──> closed
+        │             ^
+        └─> unrouted ─┘   (no rule matched: the dispatcher queue)
+"""
+
+from __future__ import annotations
+
+import enum
+
+from cases.errors import IllegalTransition
+
+
+class CaseStatus(enum.StrEnum):
+    RECEIVED = "received"
+    UNROUTED = "unrouted"
+    DISPATCHED = "dispatched"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.RECEIVED: frozenset({CaseStatus.DISPATCHED, CaseStatus.UNROUTED}),
+    CaseStatus.UNROUTED: frozenset({CaseStatus.DISPATCHED}),
+    CaseStatus.DISPATCHED: frozenset({CaseStatus.ACKNOWLEDGED}),
+    CaseStatus.ACKNOWLEDGED: frozenset({CaseStatus.RESOLVED}),
+    CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+# Open311 knows only open and closed; a resolved case is closed for a client.
+OPEN311_CLOSED = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
+
+
+def check_transition(current: CaseStatus, target: CaseStatus) -> None:
+    """Raise IllegalTransition unless `current -> target` is allowed."""
+    if target not in TRANSITIONS[CaseStatus(current)]:
+        raise IllegalTransition(CaseStatus(current), CaseStatus(target))

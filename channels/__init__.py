@@ -1,0 +1,1 @@
+"""The edges: adapters that turn outside traffic into an Intake, and senders."""

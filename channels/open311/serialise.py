@@ -1,0 +1,52 @@
+"""Cases and categories as Open311 GeoReport v2 objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.public.timeline import latest_public_update
+from cases.models import Case, Category
+from cases.states import OPEN311_CLOSED
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with the district's offset, as the standard asks."""
+    from app.clock import local
+
+    return local(dt).isoformat(timespec="seconds") if dt else None
+
+
+def service_json(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name_zh,
+        "description": category.description_zh or None,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": category.name_en,
+        "group": category.group_zh or None,
+    }
+
+
+def service_request_json(case: Case) -> dict[str, Any]:
+    lead = case.lead_assignment
+    return {
+        "service_request_id": case.tracking_number,
+        "status": "closed" if case.status in OPEN311_CLOSED else "open",
+        "status_notes": latest_public_update(case),
+        "service_name": case.category.name_zh,
+        "service_code": case.category.code,
+        "description": case.description,
+        "agency_responsible": lead.unit.name_zh if lead else None,
+        "service_notice": None,
+        "requested_datetime": iso(case.created_at),
+        "updated_datetime": iso(case.updated_at),
+        "expected_datetime": None,
+        "address": case.address_text,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.long,
+        "media_url": None,
+    }

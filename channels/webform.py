@@ -1,0 +1,136 @@
+"""The web form channel: `/submit`, for citizens, with up to three photos."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.extensions import db
+from app.web import localname
+from cases.actors import CITIZEN
+from cases.errors import InvalidRequest
+from cases.models import Category
+from cases.operations import IncomingFile
+from channels.intake import MAX_ADDRESS, MAX_DESCRIPTION, Intake, accept
+
+bp = Blueprint("webform", __name__)
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+class SubmitForm(FlaskForm):
+    category = SelectField(_l("Category"), validators=[DataRequired()])
+    description = TextAreaField(
+        _l("What is the problem?"), validators=[DataRequired(), Length(max=MAX_DESCRIPTION)]
+    )
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=MAX_ADDRESS)])
+    phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=100)])
+    email = EmailField(
+        _l("Email (optional)"), validators=[Optional(), Email(check_deliverability=False)]
+    )
+    photos = MultipleFileField(_l("Photos (optional, up to 3 images)"))
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    categories = db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
+    )
+    return [("", _("Choose a category"))] + [(c.code, localname(c)) for c in categories]
+
+
+def _read_photos(form: SubmitForm) -> list[IncomingFile] | None:
+    """The uploaded photos, or None after putting the reason on the field."""
+    uploads = [f for f in form.photos.data or [] if f and f.filename]
+    limit = current_app.config["MAX_PHOTOS"]
+    max_bytes = current_app.config["MAX_PHOTO_BYTES"]
+    if len(uploads) > limit:
+        form.photos.errors.append(_("At most %(n)s photos.", n=limit))
+        return None
+    photos = []
+    for upload in uploads:
+        data = upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            form.photos.errors.append(
+                _("%(name)s is larger than 10 MB.", name=upload.filename)
+            )
+            return None
+        kind = _image_kind(data)
+        if kind is None:
+            form.photos.errors.append(
+                _("%(name)s is not a photo (JPEG, PNG, GIF or WebP).", name=upload.filename)
+            )
+            return None
+        photos.append(IncomingFile(upload.filename[:255], IMAGE_TYPES[kind], data))
+    return photos
+
+
+def _image_kind(data: bytes) -> str | None:
+    """Trust the bytes, not the file name or the browser's content type."""
+    import io
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return image.format if image.format in IMAGE_TYPES else None
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+FIELD_FOR = {"description": "description", "address": "address", "lat": "address",
+             "phone": "phone", "category": "category"}
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+def submit():
+    form = SubmitForm()
+    form.category.choices = _category_choices()
+    if form.validate_on_submit():
+        photos = _read_photos(form)
+        if photos is not None:
+            intake = Intake(
+                channel="web",
+                category_code=form.category.data,
+                description=form.description.data,
+                address_text=form.address.data,
+                phone=form.phone.data,
+                name=form.name.data,
+                email=form.email.data,
+                files=tuple(photos),
+            )
+            try:
+                case = accept(intake, CITIZEN)
+                db.session.commit()
+            except InvalidRequest as exc:
+                db.session.rollback()
+                field = getattr(form, FIELD_FOR.get(exc.field, "description"))
+                field.errors.append(_field_message(exc))
+            else:
+                session["submitted"] = case.tracking_number
+                return redirect(url_for("webform.submitted"))
+    return render_template("public/submit.html", form=form)
+
+
+def _field_message(exc: InvalidRequest) -> str:
+    messages = {
+        "phone": _("This is not a valid phone number."),
+        "category": _("Please choose a category from the list."),
+        "address": _("Please give the address of the problem."),
+        "description": _("Please describe the problem."),
+    }
+    return messages.get(exc.field, exc.message)
+
+
+@bp.get("/submit/done")
+def submitted():
+    number = session.get("submitted")
+    if not number:
+        return redirect(url_for("webform.submit"))
+    return render_template("public/submitted.html", tracking_number=number)
