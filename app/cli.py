@@ -37,7 +37,11 @@ def cases_reconcile() -> None:
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", required=True, help="operator, dispatcher, unit_staff, unit_head, supervisor, evaluator or admin.")
+@click.option(
+    "--role",
+    required=True,
+    help="operator, dispatcher, unit_staff, unit_head, supervisor, evaluator or admin.",
+)
 @click.option("--unit", "unit_code", default=None, help="Org unit code.")
 @click.option("--name", "display_name", default=None)
 @click.password_option()
@@ -49,7 +53,8 @@ def users_create(username: str, role: str, unit_code: str | None, display_name, 
     try:
         role_value = Role(role)
     except ValueError:
-        raise click.BadParameter(f"one of {', '.join(r.value for r in Role)}", param_hint="--role")
+        choices = ", ".join(r.value for r in Role)
+        raise click.BadParameter(f"one of {choices}", param_hint="--role") from None
     unit = None
     if unit_code:
         unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
@@ -57,11 +62,13 @@ def users_create(username: str, role: str, unit_code: str | None, display_name, 
             raise click.BadParameter(f"no org unit with code {unit_code!r}", param_hint="--unit")
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"user {username!r} already exists")
-    user = User(username=username, role=role_value, unit=unit, display_name=display_name or username)
+    user = User(
+        username=username, role=role_value, unit=unit, display_name=display_name or username
+    )
     try:
         user.set_password(password)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="password")
+        raise click.BadParameter(str(exc), param_hint="password") from None
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {username} ({role_value.value}).")

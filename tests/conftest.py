@@ -8,7 +8,7 @@ TEST_DATABASE_URL and TEST_REDIS_URL name real servers.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -101,8 +101,14 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(autouse=True)
-def _clean(app):
-    """Every test starts from the demo district, empty queues and a fresh limiter."""
+def _clean(request, app):
+    """Every test starts from the demo district, empty queues and a fresh limiter.
+
+    Tests marked `nodb` touch neither and skip this.
+    """
+    if request.node.get_closest_marker("nodb"):
+        yield
+        return
     with app.app_context():
         _truncate()
         redis_conn().flushdb()
@@ -128,7 +134,7 @@ def redis(app):
 @pytest.fixture
 def clock(app):
     """A frozen clock at Thursday 2026-11-26 10:00 in Shanghai."""
-    frozen = FrozenClock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
+    frozen = FrozenClock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
     app.extensions["clock"] = frozen
     return frozen
 

@@ -21,4 +21,6 @@ class ResolveForm(FlaskForm):
 
 class DispatchForm(FlaskForm):
     unit = SelectField(_l("Unit"), validators=[DataRequired()])
-    reason = StringField(_l("Note for the unit (optional)"), validators=[Optional(), Length(max=200)])
+    reason = StringField(
+        _l("Note for the unit (optional)"), validators=[Optional(), Length(max=200)]
+    )

@@ -1,0 +1,51 @@
+"""The state machine, exhaustively: every allowed and every refused transition."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from cases.errors import IllegalTransition
+from cases.states import CaseStatus, check_transition
+
+pytestmark = pytest.mark.nodb
+
+S = CaseStatus
+# Written out independently of cases.states so that a change there shows up here.
+ALLOWED = {
+    (S.RECEIVED, S.DISPATCHED),
+    (S.RECEIVED, S.UNROUTED),
+    (S.UNROUTED, S.DISPATCHED),
+    (S.DISPATCHED, S.ACKNOWLEDGED),
+    (S.ACKNOWLEDGED, S.RESOLVED),
+    (S.RESOLVED, S.CLOSED),
+}
+ALL_PAIRS = list(itertools.product(CaseStatus, CaseStatus))
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
+def test_allowed_transition(current, target):
+    check_transition(current, target)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"), [p for p in ALL_PAIRS if p not in ALLOWED]
+)
+def test_refused_transition(current, target):
+    with pytest.raises(IllegalTransition) as refused:
+        check_transition(current, target)
+    assert refused.value.current is current and refused.value.target is target
+    assert current.value in str(refused.value) and target.value in str(refused.value)
+
+
+def test_closed_is_final():
+    assert not any(check_allowed(S.CLOSED, t) for t in CaseStatus)
+
+
+def check_allowed(current, target) -> bool:
+    try:
+        check_transition(current, target)
+    except IllegalTransition:
+        return False
+    return True
