@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel compile -q -d app/translations
 
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
@@ -22,6 +22,7 @@ run: $(STAMP) translations
 	$(BIN)/python -m app.supervisor
 
 test: $(STAMP) translations
+	bash scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

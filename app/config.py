@@ -71,7 +71,6 @@ def load_config() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
         "WTF_CSRF_TIME_LIMIT": None,
-        "RQ_ASYNC": True,
     }
 
 
