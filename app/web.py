@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.clock import local
-from cases.models import AssignmentStatus, EventKind
+from cases.models import AssignmentStatus
 from cases.states import CaseStatus
 
 STATUS_LABELS = {
@@ -28,16 +28,6 @@ ASSIGNMENT_LABELS = {
     AssignmentStatus.RESOLVED: _l("Resolved"),
 }
 
-EVENT_LABELS = {
-    EventKind.RECEIVED: _l("Request received"),
-    EventKind.DISPATCHED: _l("Dispatched to"),
-    EventKind.UNROUTED: _l("Sent to the dispatcher queue"),
-    EventKind.ACKNOWLEDGED: _l("Signed for by"),
-    EventKind.PROGRESS: _l("Progress update from"),
-    EventKind.NOTE: _l("Internal note"),
-    EventKind.RESOLVED: _l("Resolved by"),
-    EventKind.CLOSED: _l("Closed"),
-}
 
 
 def locale_code() -> str:
@@ -58,7 +48,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         ASSIGNMENT_LABELS=ASSIGNMENT_LABELS,
-        EVENT_LABELS=EVENT_LABELS,
         locale_code=locale_code,
     )
 

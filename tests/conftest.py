@@ -96,6 +96,9 @@ class IsolatedClient(FlaskClient):
     `g` (so its own signed-in user) and its own database session."""
 
     def open(self, *args, **kwargs):
+        # What the test wrote is committed, as it would be before a real
+        # request, and the test's next read sees what the request wrote.
+        db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -150,6 +153,7 @@ def work(app, redis):
     app context of their own; the test's session then sees fresh rows."""
 
     def run() -> int:
+        db.session.commit()
         with app.app_context():
             count = run_jobs(redis)
         db.session.expire_all()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.extensions import db, limiter
 from app.public.timeline import public_timeline
 from cases.models import Case
-from cases.tracking import normalise
+from cases.tracking import is_valid, normalise
 
 bp = Blueprint("public", __name__)
 
@@ -32,20 +33,34 @@ def set_language(code: str):
     return redirect(target)
 
 
+def _tracking_number(form: FlaskForm, field: Field) -> None:
+    # The check digit catches a typo before any lookup; it says nothing about
+    # which numbers exist, so telling the citizen leaks nothing.
+    if not is_valid(normalise(field.data)):
+        raise ValidationError(_("A tracking number has 10 digits. Please check it."))
+
+
+def _last4(form: FlaskForm, field: Field) -> None:
+    if len(normalise(field.data)) != 4:
+        raise ValidationError(_("Please type the last 4 digits of your phone number."))
+
+
 class TrackForm(FlaskForm):
     tracking_number = StringField(
-        _l("Tracking number"), validators=[DataRequired(), Length(max=40)]
+        _l("Tracking number"), validators=[DataRequired(), Length(max=40), _tracking_number]
     )
     phone_last4 = StringField(
-        _l("Last 4 digits of your phone number"), validators=[DataRequired(), Length(max=8)]
+        _l("Last 4 digits of your phone number"),
+        validators=[DataRequired(), Length(max=8), _last4],
     )
 
 
 def _find_case(tracking_number: str, last4: str) -> Case | None:
-    """The case only when both match; the caller cannot tell which one did not."""
+    """The case only when both match; the caller cannot tell which one did not.
+
+    A case without a phone number has no last 4 digits, so it is never found.
+    """
     number, digits = normalise(tracking_number), normalise(last4)
-    if len(digits) != 4:
-        return None
     case = db.session.scalar(select(Case).where(Case.tracking_number == number))
     if case is None or case.citizen is None or not case.citizen.phone:
         return None
