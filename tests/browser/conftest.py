@@ -8,7 +8,6 @@ fixture and the `work` fixture of tests/conftest.py still apply to it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 
