@@ -8,7 +8,9 @@ run twice changes nothing twice (DESIGN principle 1).
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
+import os
 from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.job import Job, JobStatus
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -24,10 +26,12 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 QUEUES = ("dispatch", "notify", "escalation", "sync")
+JOB_MODULES = ("cases.jobs",)
 _PENDING = "xietong_after_commit"
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 _worker_app: Flask | None = None
+_worker_pid: int | None = None
 
 
 def init_app(app: Flask) -> None:
@@ -46,16 +50,40 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def _app_context():
-    """The request's or test's context if there is one, else the worker's app."""
-    global _worker_app
-    if has_app_context():
-        return nullcontext()
+def _worker_app_here() -> Flask:
+    """The worker's app, created once per worker (before the fork, see
+    AppWorker), with database connections never shared across a fork."""
+    global _worker_app, _worker_pid
     if _worker_app is None:
         from app import create_app
 
         _worker_app = create_app()
-    return _worker_app.app_context()
+        _worker_pid = os.getpid()
+    elif _worker_pid != os.getpid():
+        from app.extensions import db
+
+        with _worker_app.app_context():
+            db.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+        _worker_pid = os.getpid()
+    return _worker_app
+
+
+def _app_context():
+    """The request's or test's context if there is one, else the worker's app."""
+    if has_app_context():
+        return nullcontext()
+    return _worker_app_here().app_context()
+
+
+class AppWorker(Worker):
+    """An RQ worker that builds the app and imports the jobs once, before it
+    forks a work horse per job; otherwise every job pays for the app's start."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _worker_app_here()
+        for module in JOB_MODULES:
+            importlib.import_module(module)
 
 
 def enqueue_unless_pending(queue: str, func: Callable, *args: Any, job_id: str) -> bool:
