@@ -1,21 +1,32 @@
-"""API keys of Open311 clients."""
+"""API keys of Open311 clients, from the database and from the environment."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import now
 from app.extensions import db
 from cases.models.types import UTCDateTime
 
+CHANNEL_PREFIX = "open311:"
+# The client's name becomes the case channel, a String(64) column.
+MAX_CLIENT = 64 - len(CHANNEL_PREFIX)
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def channel_for(client: str) -> str:
+    """The case channel of a client's requests: `open311:<client>`."""
+    return CHANNEL_PREFIX + client
 
 
 class ApiKey(db.Model):
@@ -33,5 +44,30 @@ class ApiKey(db.Model):
     @classmethod
     def issue(cls, client: str) -> tuple[ApiKey, str]:
         """Create a key for `client`; the plain key is returned once, never stored."""
+        client = client.strip()
+        if not client or len(client) > MAX_CLIENT:
+            raise ValueError(f"the client name must be 1 to {MAX_CLIENT} characters")
         key = secrets.token_urlsafe(24)
         return cls(client=client, key_hash=hash_key(key)), key
+
+
+def _configured_client(key: str, configured: str) -> str | None:
+    """The client of `key` in the `OPEN311_API_KEYS` setting ("name=key,...")."""
+    for entry in configured.split(","):
+        name, _, value = entry.strip().rpartition("=")
+        if value and hmac.compare_digest(value.encode(), key.encode()):
+            return name.strip() or "open311"
+    return None
+
+
+def client_for_key(key: str, configured: str) -> str | None:
+    """The client that owns this key, from the setting or the database."""
+    if not key:
+        return None
+    client = _configured_client(key, configured)
+    if client is not None:
+        return client
+    row = db.session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.active.is_(True))
+    )
+    return row.client if row else None

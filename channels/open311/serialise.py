@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.clock import local
 from app.public.timeline import latest_public_update
 from cases.models import Case, Category
 from cases.states import OPEN311_CLOSED
@@ -12,8 +13,6 @@ from cases.states import OPEN311_CLOSED
 
 def iso(dt: datetime | None) -> str | None:
     """ISO 8601 with the district's offset, as the standard asks."""
-    from app.clock import local
-
     return local(dt).isoformat(timespec="seconds") if dt else None
 
 
@@ -50,3 +49,12 @@ def service_request_json(case: Case) -> dict[str, Any]:
         "long": case.long,
         "media_url": None,
     }
+
+
+NOTICE = "已受理，将在处理后更新状态。Received; status will be updated as it is handled."
+
+
+def request_response(case: Case) -> dict[str, Any]:
+    """The answer to a created request. `account_id` is left out: the standard
+    types it as a string, and there are no client accounts here."""
+    return {"service_request_id": case.tracking_number, "service_notice": NOTICE}
