@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel --quiet compile -d app/translations
 
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
@@ -30,8 +30,8 @@ lint: $(STAMP)
 
 # Refresh the message catalogue after changing user-visible strings.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel --quiet update --ignore-obsolete -i app/translations/messages.pot -d app/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
