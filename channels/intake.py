@@ -36,6 +36,9 @@ class Intake:
     name: str | None = None
     email: str | None = None
     files: tuple[IncomingFile, ...] = field(default_factory=tuple)
+    # Only a channel that cannot ask for a location (an email) sets this; the
+    # case then waits for a dispatcher instead of being refused.
+    location_optional: bool = False
 
 
 def _text(value: str | None) -> str | None:
@@ -63,7 +66,7 @@ def accept(intake: Intake, actor: Actor) -> Case:
             raise InvalidRequest("lat", "must be between -90 and 90")
         if not (math.isfinite(intake.long) and -180 <= intake.long <= 180):
             raise InvalidRequest("long", "must be between -180 and 180")
-    elif not address:
+    elif not address and not intake.location_optional:
         raise InvalidRequest("address", "an address or a location is required")
     phone = _text(intake.phone)
     if phone:

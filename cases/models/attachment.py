@@ -25,7 +25,8 @@ class Attachment(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # Indexed: the email channel finds a message it already stored by its hash.
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
 

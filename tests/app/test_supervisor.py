@@ -1,6 +1,8 @@
-"""`make run` end to end: the supervisor really starts Redis, web, worker and
-cron on embedded defaults, a case is dispatched within 5 s, and Ctrl-C stops
-everything with nothing left behind."""
+"""`make run` end to end: the supervisor really starts Redis, web, worker,
+cron and the SMTP intake on embedded defaults, a case is dispatched within
+5 s, a mail becomes a case whose acknowledgement reaches the sender and a
+reply to it lands on the same case, and Ctrl-C stops everything with nothing
+left behind."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +24,7 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.config import ROOT, embedded_redis_socket
+from tests.channels.mail import Sink, send
 
 DEMO = json.loads((ROOT / "app" / "demo" / "huangpu.json").read_text(encoding="utf-8"))
 CITY_MANAGEMENT = next(
@@ -84,13 +88,15 @@ def _wait_until(predicate, timeout: float, what: str, log: Path):
 
 def test_make_run_serves_dispatches_and_stops_cleanly(tmp_path):
     instance = (tmp_path / "instance").resolve()
-    port = _free_port()
+    port, smtp_port = _free_port(), _free_port()
+    sink = Sink().start()  # the district's mail server, where acknowledgements go
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TEST_") and k not in {"PORT", "WEB_CONCURRENCY"}}
     # Blank means unset (embedded defaults) and also keeps a developer's .env out.
     env.update(REDIS_URL="", DATABASE_URL="", XIETONG_INSTANCE=str(instance), PORT=str(port),
-               OPEN311_API_KEYS="e2e=e2e-key", FLASK_APP="app", PUBLIC_BASE_URL=base)
+               OPEN311_API_KEYS="e2e=e2e-key", FLASK_APP="app", PUBLIC_BASE_URL=base,
+               SMTP_PORT=str(smtp_port), MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port))
     for command in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env,
                        check=True, capture_output=True, timeout=120)
@@ -123,9 +129,11 @@ def test_make_run_serves_dispatches_and_stops_cleanly(tmp_path):
         assert _wait_until(agency, 5, "the request was not dispatched", log) == CITY_MANAGEMENT
         assert time.monotonic() - accepted < 5
 
+        _mail_round_trip(smtp_port, sink, instance, log)
+
         children = _processes_of(instance) - {supervisor.pid}
-        # redis, gunicorn and its 2 workers, rq worker and its scheduler, rq cron
-        assert len(children) >= 6, children
+        # redis, gunicorn and its 2 workers, rq worker and its scheduler, rq cron, smtp
+        assert len(children) >= 7, children
 
         supervisor.send_signal(signal.SIGINT)
         assert supervisor.wait(60) == 0, log.read_text(errors="replace")
@@ -146,3 +154,43 @@ def test_make_run_serves_dispatches_and_stops_cleanly(tmp_path):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         supervisor.wait(10)
+        sink.stop()
+
+
+def _mail_round_trip(smtp_port: int, sink: Sink, instance: Path, log: Path) -> None:
+    """A mail becomes a case in the dispatcher queue, the acknowledgement
+    reaches the sender through the sink, and the reply lands on the case."""
+    citizen = "li.ming@163.example"
+    raw = ("From: 李明 <li.ming@163.example>\r\nTo: xinfang@huangpu.example\r\n"
+           "Subject: 路灯不亮\r\nMessage-ID: <e2e.1@163.example>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n港湾路15号的路灯坏了。\r\n").encode()
+
+    def smtp_answers():
+        with socket.create_connection(("127.0.0.1", smtp_port), timeout=2) as conn:
+            return conn.recv(100).startswith(b"220")
+
+    _wait_until(smtp_answers, 30, "the SMTP intake did not answer", log)
+    reply = send(smtp_port, raw, sender=citizen)
+    assert reply.code == 250 and reply.tracking_number, reply
+    number = reply.tracking_number
+
+    def status() -> str | None:
+        with sqlite3.connect(instance / "xietong.db") as db:
+            row = db.execute("SELECT status FROM cases WHERE tracking_number = ?",
+                             (number,)).fetchone()
+        return row[0] if row and row[0] != "received" else None
+
+    assert _wait_until(status, 5, "the mail's case was not dispatched", log) == "unrouted"
+    _wait_until(lambda: sink.messages, 10, "the acknowledgement did not arrive", log)
+    [ack] = sink.messages
+    assert ack.recipients == [citizen] and f"[#{number}]".encode() in ack.data
+    message_id = next(line.split(b":", 1)[1].strip() for line in ack.data.splitlines()
+                      if line.lower().startswith(b"message-id:")).decode()
+    answer = ("From: li.ming@163.example\r\nTo: xinfang@huangpu.example\r\n"
+              f"Subject: Re: 已收到\r\nIn-Reply-To: {message_id}\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\n\r\n补充：在公交站旁。\r\n").encode()
+    again = send(smtp_port, answer, sender=citizen)
+    assert again.text == f"2.0.0 OK: added to case {number}", again
+    # Bad mail gets a clear answer, and the server keeps running.
+    assert send(smtp_port, raw, recipients=("someone@qq.example",)).code == 550
+    assert send(smtp_port, b"\x00\xff garbage", sender=citizen).code == 250

@@ -1,0 +1,159 @@
+"""Putting messages in the outbox, the send job and the outbox reconciler.
+
+Send once. A job first claims its row with one conditional UPDATE
+(pending -> sending) and commits; only the job whose UPDATE changed the row
+may send, so a second run, a second worker or the reconciler never sends it
+again. The crash window is the time between the server's 250 to DATA and our
+commit of "sent": a worker killed there leaves the row "sending". We do not
+guess: a row still "sending" after SENDING_TIMEOUT is marked failed with the
+reason (it may or may not have arrived) for an administrator to see on
+/admin/outbox. A duplicate is the worse outcome for a citizen, and it cannot
+be taken back, so the choice is at most once, never silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from app.clock import now
+from app.extensions import db
+from app.queues import enqueue_unless_pending, get_queue, job
+from channels.outbox.models import OutboxMessage, OutboxStatus
+from channels.outbox.senders import SendFailed, sender_for
+
+log = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, ... failed attempt; one attempt more than waits.
+RETRY_DELAYS = (60, 300, 1800, 7200)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+SENDING_TIMEOUT = timedelta(minutes=10)  # far beyond MAIL_TIMEOUT times the SMTP steps
+
+
+def send_job_id(outbox_id: int, attempt: int) -> str:
+    """One job id per attempt: a scheduled retry never collides with the run
+    that scheduled it, and the reconciler sees the retry already waiting."""
+    return f"outbox-{outbox_id}-{attempt}"
+
+
+def put(message: OutboxMessage) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction; its send job
+    is enqueued only once that transaction commits."""
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.created_at = message.updated_at = now()
+    db.session.add(message)
+    db.session.flush()
+    send.after_commit(message.id, job_id=send_job_id(message.id, 0))
+    return message
+
+
+def _claim(outbox_id: int, source: OutboxStatus, target: OutboxStatus, *,
+           due: bool = False, **values) -> bool:
+    """Move the row from `source` to `target` if, and only if, it is still in
+    `source` (and, with `due`, its retry time has come); commits. True when
+    this caller made the change: the UPDATE is the lock."""
+    at = now()
+    query = update(OutboxMessage).where(
+        OutboxMessage.id == outbox_id, OutboxMessage.status == source
+    )
+    if due:
+        query = query.where(
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= at)
+        )
+    result = db.session.execute(
+        query.values(status=target, updated_at=at, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+@job("notify")
+def send(outbox_id: int) -> str:
+    """Send one outbox row if it is still pending and due; see the module's
+    docstring for why it is sent at most once."""
+    row = db.session.get(OutboxMessage, outbox_id)
+    if row is None:
+        return f"outbox message {outbox_id} does not exist"
+    channel = row.channel
+    db.session.rollback()  # read nothing stale: the claim below decides
+    try:
+        sender = sender_for(channel, current_app.config)
+    except LookupError as exc:
+        _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.FAILED, last_error=str(exc))
+        return str(exc)
+    if not sender.configured():
+        if _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.LOCAL):
+            return f"outbox message {outbox_id} kept in the local outbox: no server is configured"
+        return f"outbox message {outbox_id} is not pending"
+    if not _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.SENDING, due=True,
+                  attempts=OutboxMessage.attempts + 1):
+        return f"outbox message {outbox_id} is not pending and due, or another job has it"
+    row = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
+    attempt = row.attempts
+    db.session.expunge(row)
+    db.session.rollback()  # no transaction stays open while we talk to the server
+    try:
+        sender.send(row)
+    except SendFailed as exc:
+        return _failed(row, attempt, exc)
+    except Exception as exc:  # a bug or a message that cannot be built: never retried blindly
+        log.exception("outbox message %s: unexpected error while sending", outbox_id)
+        return _failed(row, attempt, SendFailed(f"{type(exc).__name__}: {exc}", retry=False))
+    _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.SENT, sent_at=now(), last_error=None)
+    log.info("outbox message %s sent to %s", outbox_id, row.recipient)
+    return f"outbox message {outbox_id} sent"
+
+
+def _failed(row: OutboxMessage, attempt: int, exc: SendFailed) -> str:
+    outbox_id = row.id
+    if not exc.retry or attempt >= MAX_ATTEMPTS:
+        reason = exc.reason if not exc.retry else f"gave up after {attempt} attempts: {exc.reason}"
+        _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.FAILED, last_error=reason)
+        log.warning("outbox message %s failed: %s", outbox_id, reason)
+        return f"outbox message {outbox_id} failed: {reason}"
+    delay = timedelta(seconds=RETRY_DELAYS[attempt - 1])
+    due = now() + delay
+    _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.PENDING,
+           last_error=exc.reason, next_attempt_at=due)
+    try:
+        get_queue("notify").enqueue_in(
+            delay, send, outbox_id, job_id=send_job_id(outbox_id, attempt),
+            result_ttl=3600, failure_ttl=7 * 86400,
+        )
+    except Exception as redis_exc:  # the reconciler finds the row pending and due
+        log.warning("outbox message %s: retry not scheduled (%s)", outbox_id, redis_exc)
+    return f"outbox message {outbox_id} attempt {attempt} failed ({exc.reason}); retry in {delay}"
+
+
+@job("notify")
+def reconcile() -> int:
+    """Re-enqueue every pending row that is due, and give up on rows left
+    "sending" by a worker that died mid-send. Runs every minute (rq cron)."""
+    at = now()
+    stale = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING,
+               OutboxMessage.updated_at < at - SENDING_TIMEOUT)
+        .values(status=OutboxStatus.FAILED, updated_at=at,
+                last_error="the sending job stopped before it finished; the message may or "
+                           "may not have been delivered, so it is not sent again")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if stale:
+        log.warning("%s outbox message(s) left sending were marked failed", stale)
+    due = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.attempts)
+        .where(OutboxMessage.status == OutboxStatus.PENDING,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= at))
+        .order_by(OutboxMessage.id)
+    ).all()
+    db.session.commit()  # end the transaction before talking to Redis
+    for outbox_id, attempts in due:
+        enqueue_unless_pending("notify", send, outbox_id,
+                               job_id=send_job_id(outbox_id, attempts))
+    return len(due)
