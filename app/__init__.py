@@ -12,7 +12,13 @@ from sqlalchemy.engine import Engine
 
 from app.config import load_config
 
-MODEL_MODULES = ("app.auth.models", "cases.models", "channels.open311.models")
+MODEL_MODULES = (
+    "app.auth.models",
+    "cases.models",
+    "channels.open311.models",
+    "channels.outbox.models",
+    "escalation.models",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -36,6 +42,7 @@ def _init_extensions(app: Flask) -> None:
     from app import queues
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
+    from escalation import deadlines
 
     for module in MODEL_MODULES:  # every model registered before mapping
         importlib.import_module(module)
@@ -54,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     queues.init_app(app)
+    deadlines.connect()
     app.extensions.setdefault("clock", app.config.get("CLOCK") or _system_clock())
 
 
@@ -74,14 +82,19 @@ def _system_clock():
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.health import bp as health_bp
     from app.public import bp as public_bp
+    from app.supervision import bp as supervision_bp
+    from app.supervision.admin import bp as time_admin_bp
     from app.workbench import bp as workbench_bp
     from channels.open311 import bp as open311_bp
     from channels.webform import bp as webform_bp
 
-    for bp in (auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp):
+    for bp in (auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp):
+        app.register_blueprint(bp)
+    for bp in (supervision_bp, time_admin_bp):
         app.register_blueprint(bp)
 
 

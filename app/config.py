@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("XIETONG_INSTANCE", ROOT / "instance")).resolve()
 
 MB = 1024 * 1024
+DEFAULT_INTAKE_ADDRESSES = "xinfang@huangpu.example"  # the demo district's petition address
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -37,6 +38,12 @@ def _secret_key(instance: Path) -> str:
 
 def embedded_redis_socket(instance: Path = INSTANCE) -> Path:
     return instance / "redis.sock"
+
+
+def smtp_address() -> tuple[str, int]:
+    """Where the SMTP intake listens (`SMTP_HOST:SMTP_PORT`)."""
+    env = os.environ.get
+    return env("SMTP_HOST") or "127.0.0.1", int(env("SMTP_PORT") or 2525)
 
 
 def load_config() -> dict:
@@ -62,15 +69,44 @@ def load_config() -> dict:
         "BABEL_DEFAULT_TIMEZONE": env("TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
         "PHONE_REGION": env("PHONE_REGION", "CN"),
+        "WORKING_HOURS": env("WORKING_HOURS", "08:30-12:00,14:00-17:30"),
+        # Reminder (催办) when this share of a time limit has passed.
+        "REMINDER_SHARE": float(env("REMINDER_SHARE", "0.75")),
         "MAX_PHOTOS": 3,
         "MAX_PHOTO_BYTES": 10 * MB,
         # Three photos of 10 MB plus the form itself; beyond this the request
         # is refused with 413 before it is read.
         "MAX_CONTENT_LENGTH": 31 * MB,
+        **_mail_config(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
         "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _mail_config() -> dict:
+    """The email channel: the SMTP intake server and the outbound SMTP client."""
+    env = os.environ.get
+    host, port = smtp_address()
+    intake = env("INTAKE_ADDRESSES") or DEFAULT_INTAKE_ADDRESSES
+    return {
+        "SMTP_HOST": host,
+        "SMTP_PORT": port,
+        "SMTP_MAX_BYTES": int(env("SMTP_MAX_BYTES") or 25 * MB),
+        # Comma-separated; any other recipient is refused at RCPT (no open relay).
+        "INTAKE_ADDRESSES": intake,
+        "EMAIL_MAX_ATTACHMENTS": int(env("EMAIL_MAX_ATTACHMENTS") or 10),
+        "EMAIL_MAX_ATTACHMENT_BYTES": int(env("EMAIL_MAX_ATTACHMENT_BYTES") or 10 * MB),
+        # Automatic acknowledgements to one sender per hour; more are not sent.
+        "AUTO_REPLY_LIMIT": int(env("AUTO_REPLY_LIMIT") or 3),
+        # Outbound mail; without MAIL_SERVER it stays in the local outbox.
+        "MAIL_SERVER": env("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
+        "MAIL_USERNAME": env("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env("MAIL_FROM") or intake.split(",")[0].strip(),
     }
 
 

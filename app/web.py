@@ -9,15 +9,17 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from app.clock import local
+from app.clock import local, now
 from cases.models import AssignmentStatus
 from cases.states import CaseStatus
+from escalation.deadlines import next_deadline, urgency
 
 STATUS_LABELS = {
     CaseStatus.RECEIVED: _l("Received"),
     CaseStatus.UNROUTED: _l("Waiting for a dispatcher"),
     CaseStatus.DISPATCHED: _l("Dispatched"),
     CaseStatus.ACKNOWLEDGED: _l("Being handled"),
+    CaseStatus.AWAITING_INFO: _l("Waiting for information from the citizen"),
     CaseStatus.RESOLVED: _l("Resolved"),
     CaseStatus.CLOSED: _l("Closed"),
 }
@@ -28,6 +30,13 @@ ASSIGNMENT_LABELS = {
     AssignmentStatus.RESOLVED: _l("Resolved"),
 }
 
+
+
+DUE_LABELS = {
+    "overdue": _l("Overdue"),
+    "soon": _l("Due within four hours"),
+    "in-time": _l("In time"),
+}
 
 
 def locale_code() -> str:
@@ -49,6 +58,10 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         ASSIGNMENT_LABELS=ASSIGNMENT_LABELS,
         locale_code=locale_code,
+        urgency=urgency,
+        next_deadline=next_deadline,
+        clock_now=now,
+        DUE_LABELS=DUE_LABELS,
     )
 
     def error_page(code: int, title, message):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.clock import now
 from app.extensions import db
+from cases import signals
 from cases.actors import Actor, SystemActor
 from cases.citizens import find_or_create_citizen
 from cases.errors import InvalidRequest, NotAllowed
@@ -128,17 +129,7 @@ def receive_case(
         updated_at=at,
     )
     db.session.add(case)
-    for f in files:
-        db.session.add(
-            Attachment(
-                case=case,
-                filename=f.filename,
-                content_type=f.content_type,
-                size=len(f.data),
-                sha256=hashlib.sha256(f.data).hexdigest(),
-                data=f.data,
-            )
-        )
+    _store_files(case, files)
     record_event(
         case, EventKind.RECEIVED, actor, public=True, data={"channel": channel}
     )
@@ -147,6 +138,55 @@ def receive_case(
 
     dispatch.after_commit(case.id, job_id=dispatch_job_id(case.id))
     return case
+
+
+def _store_files(case: Case, files: Sequence[IncomingFile]) -> list[Attachment]:
+    stored = [
+        Attachment(
+            case=case,
+            filename=f.filename,
+            content_type=f.content_type,
+            size=len(f.data),
+            sha256=hashlib.sha256(f.data).hexdigest(),
+            data=f.data,
+        )
+        for f in files
+    ]
+    db.session.add_all(stored)
+    return stored
+
+
+def add_citizen_message(
+    case: Case,
+    actor: Actor,
+    text: str,
+    files: Sequence[IncomingFile] = (),
+    *,
+    public: bool = True,
+) -> CaseEvent:
+    """The citizen wrote about their case (a reply by email, later an SMS).
+
+    It never changes the status: what the message asks for is for staff to
+    decide. It is recorded on a resolved or closed case too, because a citizen
+    who writes after closure usually disagrees, and that must not be lost.
+    The case row itself is not touched, so a worker changing the case at the
+    same moment never conflicts with a message arriving. `public=False` keeps
+    it off the citizen's timeline (a message whose sender is not the case's
+    citizen).
+    """
+    if not text.strip() and not files:
+        raise InvalidRequest("text", "is empty")
+    stored = _store_files(case, files)
+    event = record_event(
+        case,
+        EventKind.CITIZEN_MESSAGE,
+        actor,
+        public=public,
+        message=text.strip() or None,
+        data={"attachments": [a.filename for a in stored]},
+    )
+    db.session.flush()
+    return event
 
 
 def dispatch_job_id(case_id: int) -> str:
@@ -178,6 +218,7 @@ def dispatch_case(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assig
         data={"unit": unit.code, "reason": reason},
     )
     db.session.flush()
+    signals.assignment_made.send(assignment)
     return assignment
 
 
@@ -210,6 +251,7 @@ def acknowledge(case: Case, actor: Actor) -> Assignment:
     assignment.acknowledged_at = now()
     record_event(case, EventKind.ACKNOWLEDGED, actor, public=True, unit=assignment.unit)
     db.session.flush()
+    signals.assignment_acknowledged.send(assignment)
     return assignment
 
 
@@ -242,6 +284,76 @@ def resolve(case: Case, actor: Actor, reply: str) -> Assignment:
         case, EventKind.RESOLVED, actor, public=True, message=reply, unit=assignment.unit
     )
     db.session.flush()
+    signals.assignment_resolved.send(assignment)
+    return assignment
+
+
+def record_contact(case: Case, actor: Actor, note: str | None = None) -> Assignment:
+    """Contact (联系诉求人): the unit reached the citizen; this is the response."""
+    assignment = unit_assignment(case, actor)
+    if assignment.status is AssignmentStatus.ASSIGNED:
+        raise InvalidRequest("assignment", "sign for the case before recording contact")
+    if assignment.contacted_at is not None:
+        raise InvalidRequest("assignment", "contact has already been recorded")
+    assignment.contacted_at = now()
+    record_event(case, EventKind.CONTACTED, actor, public=True, unit=assignment.unit)
+    if note and note.strip():
+        record_event(case, EventKind.NOTE, actor, public=False, message=note, unit=assignment.unit)
+    db.session.flush()
+    signals.assignment_contacted.send(assignment)
+    return assignment
+
+
+def request_information(case: Case, actor: Actor, question: str) -> None:
+    """待补充: ask the citizen for more; the clock pauses until they answer."""
+    assignment = unit_assignment(case, actor)
+    if not assignment.is_lead:
+        raise NotAllowed("only the lead unit asks the citizen for more information")
+    if not question.strip():
+        raise InvalidRequest("question", "say what information is needed")
+    _transition(case, CaseStatus.AWAITING_INFO)
+    case.paused_at = now()
+    record_event(
+        case, EventKind.PAUSED, actor, public=True, message=question, unit=assignment.unit
+    )
+    db.session.flush()
+    signals.case_paused.send(case)
+
+
+def supply_information(case: Case, actor: Actor, text: str) -> None:
+    """The citizen (or an operator for them) answers; the clock resumes."""
+    if not text.strip():
+        raise InvalidRequest("text", "is empty")
+    _transition(case, CaseStatus.ACKNOWLEDGED)
+    paused_at, case.paused_at = case.paused_at, None
+    record_event(case, EventKind.RESUMED, actor, public=True, message=text)
+    db.session.flush()
+    signals.case_resumed.send(case, paused_at=paused_at)
+
+
+def transfer(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assignment:
+    """Transfer (转办): a dispatcher or supervisor moves the lead to another unit."""
+    _require_dispatcher(actor)
+    lead = case.lead_assignment
+    if lead is None:
+        raise InvalidRequest("case", "has no lead unit to transfer from")
+    if lead.unit_id == unit.id:
+        raise InvalidRequest("unit", f"the case is already with {unit.code}")
+    if not reason.strip():
+        raise InvalidRequest("reason", "say why the case moves")
+    _transition(case, CaseStatus.DISPATCHED)
+    lead.active = False
+    signals.assignment_ended.send(lead)
+    record_event(
+        case, EventKind.TRANSFERRED, actor, public=False, message=reason,
+        data={"from": lead.unit.code, "to": unit.code},
+    )
+    assignment = Assignment(case=case, unit=unit, role=AssignmentRole.LEAD, assigned_at=now())
+    db.session.add(assignment)
+    record_event(case, EventKind.DISPATCHED, actor, public=True, unit=unit,
+                 data={"unit": unit.code, "reason": "transfer"})
+    db.session.flush()
+    signals.assignment_made.send(assignment)
     return assignment
 
 

@@ -1,8 +1,12 @@
 """The case state machine: every allowed transition is written down here.
 
     received ──> dispatched ──> acknowledged ──> resolved ──> closed
-        │             ^
-        └─> unrouted ─┘   (no rule matched: the dispatcher queue)
+        │          ^  ^  │        │    ^
+        └─> unrouted  └──┘        v    │
+                  (transfer)   awaiting_info (待补充: the clock pauses)
+
+No rule matched: the dispatcher queue (unrouted). A transfer (转办) from
+dispatched or acknowledged starts again at dispatched with the new unit.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ class CaseStatus(enum.StrEnum):
     UNROUTED = "unrouted"
     DISPATCHED = "dispatched"
     ACKNOWLEDGED = "acknowledged"
+    AWAITING_INFO = "awaiting_info"
     RESOLVED = "resolved"
     CLOSED = "closed"
 
@@ -24,8 +29,11 @@ class CaseStatus(enum.StrEnum):
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.RECEIVED: frozenset({CaseStatus.DISPATCHED, CaseStatus.UNROUTED}),
     CaseStatus.UNROUTED: frozenset({CaseStatus.DISPATCHED}),
-    CaseStatus.DISPATCHED: frozenset({CaseStatus.ACKNOWLEDGED}),
-    CaseStatus.ACKNOWLEDGED: frozenset({CaseStatus.RESOLVED}),
+    CaseStatus.DISPATCHED: frozenset({CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED}),
+    CaseStatus.ACKNOWLEDGED: frozenset(
+        {CaseStatus.RESOLVED, CaseStatus.AWAITING_INFO, CaseStatus.DISPATCHED}
+    ),
+    CaseStatus.AWAITING_INFO: frozenset({CaseStatus.ACKNOWLEDGED}),
     CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED}),
     CaseStatus.CLOSED: frozenset(),
 }

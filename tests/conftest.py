@@ -53,6 +53,9 @@ def _test_config(database_url: str, redis_url: str, instance: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "OPEN311_API_KEYS": "test-client=test-key",
+        # Outbound mail stays in the local outbox unless a test names a sink.
+        "MAIL_SERVER": "",
+        "INTAKE_ADDRESSES": "xinfang@huangpu.example",
     }
 
 

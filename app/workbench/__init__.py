@@ -3,6 +3,8 @@ the dispatcher queue for cases no rule could route."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,8 +13,9 @@ from sqlalchemy import select
 from app.auth import roles_required
 from app.auth.models import UNIT_ROLES, Role
 from app.extensions import db
+from app.supervision.panel import case_panel
 from app.web import localname
-from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm
+from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
 from cases import operations
 from cases.errors import CaseError, InvalidRequest
 from cases.models import Assignment, AssignmentStatus, Attachment, Case, OrgUnit
@@ -76,7 +79,9 @@ def case_detail(tracking_number: str):
         mine=mine,
         update_form=UpdateForm(),
         resolve_form=ResolveForm(),
+        forms=unit_forms(),
         dispatch_form=_dispatch_form() if case.status is CaseStatus.UNROUTED else None,
+        supervision=case_panel(case),
     )
 
 
@@ -89,11 +94,14 @@ def attachment(tracking_number: str, attachment_id: int):
         abort(404)
     if not _may_read(case):
         abort(403)
+    # Only photos are shown in the page; anything else (a mail's HTML part, a
+    # document) is a download, and nothing served here may run or post.
+    disposition = "inline" if item.content_type.startswith("image/") else "attachment"
     return item.data, 200, {
         "Content-Type": item.content_type,
-        "Content-Disposition": "inline",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(item.filename)}",
         "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
     }
 
 
@@ -192,3 +200,6 @@ def dispatch(tracking_number: str):
         ),
         _("Dispatched."),
     )
+
+# Routes about deadlines live beside the others, on the same blueprint.
+from app.workbench import timing  # noqa: E402,F401

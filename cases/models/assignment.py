@@ -41,7 +41,14 @@ class Assignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply: Mapped[str | None] = mapped_column(sa.Text)
+    # Deadlines, set by escalation/ when the assignment is made; shown
+    # wherever the case is shown.
+    acknowledge_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
 
     case: Mapped[Case] = relationship(back_populates="assignments")
     unit: Mapped[OrgUnit] = relationship()

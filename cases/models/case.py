@@ -42,6 +42,9 @@ class Case(db.Model):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While the case waits for the citizen (待补充) its clock is paused.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
     # Optimistic locking: two workers changing one case cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

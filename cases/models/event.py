@@ -25,6 +25,19 @@ class EventKind(enum.StrEnum):
     NOTE = "note"  # an internal note, never shown to the citizen
     RESOLVED = "resolved"
     CLOSED = "closed"
+    CONTACTED = "contacted"  # the unit reached the citizen (the response)
+    PAUSED = "paused"  # waiting for the citizen to supply information (待补充)
+    RESUMED = "resumed"
+    REMINDER = "reminder"  # 催办
+    ESCALATED = "escalated"  # a level of escalation was reached
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REFUSED = "extension_refused"
+    SUPERVISION_COMMENT = "supervision_comment"  # 督办意见, for the unit
+    SUPERVISED = "supervised"  # 挂牌督办
+    PRIORITY_RAISED = "priority_raised"
+    TRANSFERRED = "transferred"  # 转办
+    CITIZEN_MESSAGE = "citizen_message"  # the citizen wrote about the case (a reply by email)
 
 
 class ActorKind(enum.StrEnum):

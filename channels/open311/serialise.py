@@ -41,7 +41,7 @@ def service_request_json(case: Case) -> dict[str, Any]:
         "service_notice": None,
         "requested_datetime": iso(case.created_at),
         "updated_datetime": iso(case.updated_at),
-        "expected_datetime": None,
+        "expected_datetime": iso(lead.resolve_due) if lead else None,
         "address": case.address_text,
         "address_id": None,
         "zipcode": None,

@@ -117,3 +117,22 @@ def test_every_form_needs_its_csrf_token(database_url, redis_url, tmp_path, road
     assert response.status_code == 400
     response = client.post("/track", data={"tracking_number": "1", "phone_last4": "1"})
     assert response.status_code == 400
+
+
+def test_attachments_are_served_so_that_nothing_in_them_runs(client, make_case):
+    from cases.operations import IncomingFile
+
+    case = make_case(files=(
+        IncomingFile("photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 32),
+        IncomingFile("正文.html", "text/html", b"<script>alert(1)</script>"),
+    ))
+    login(client, "supervisor")
+    photo, page = case.attachments
+    shown = client.get(f"/cases/{case.tracking_number}/attachments/{photo.id}")
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    download = client.get(f"/cases/{case.tracking_number}/attachments/{page.id}")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert "%E6%AD%A3%E6%96%87.html" in download.headers["Content-Disposition"]
+    for response in (shown, download):
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

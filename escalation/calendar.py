@@ -1,0 +1,111 @@
+"""The working-day calendar: Chinese public holidays and swapped working days.
+
+The chinese-calendar package knows the State Council's schedule for the years
+it ships. For any other year we fall back to weekends, corrected by the
+administrator's override table; we never crash on an unknown year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import chinese_calendar
+from chinese_calendar import constants as cc_constants
+
+from app.clock import SHANGHAI
+
+DEFAULT_HOURS = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
+_SEARCH_LIMIT_DAYS = 3 * 366  # a calendar with no working day must fail, not loop
+
+PACKAGE_YEARS = range(
+    min(d.year for d in cc_constants.holidays), max(d.year for d in cc_constants.holidays) + 1
+)
+
+
+def parse_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """'08:30-12:00,14:00-17:30' -> ((08:30, 12:00), (14:00, 17:30))."""
+    periods = []
+    for part in text.split(","):
+        try:
+            start, end = (time.fromisoformat(p.strip()) for p in part.split("-"))
+        except ValueError:
+            raise ValueError(f"working hours {part!r}: write them as HH:MM-HH:MM") from None
+        if start >= end:
+            raise ValueError(f"working hours {part!r}: the start must be before the end")
+        periods.append((start, end))
+    periods.sort()
+    for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+        if start < end:
+            raise ValueError(f"working hours overlap in {text!r}")
+    return tuple(periods)
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which days are working days, and which hours of them are working hours."""
+
+    overrides: Mapping[date, bool] = field(default_factory=dict)  # date -> is a working day
+    hours: tuple[tuple[time, time], ...] = DEFAULT_HOURS
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day.year in PACKAGE_YEARS:
+            return chinese_calendar.is_workday(day)
+        return day.weekday() < 5
+
+    def covers(self, year: int) -> bool:
+        """True when the year's holidays are known: shipped, or entered by an administrator."""
+        return year in PACKAGE_YEARS or any(d.year == year for d in self.overrides)
+
+    def _periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working periods (aware, Shanghai) that end after `start`, in order."""
+        local = start.astimezone(SHANGHAI)
+        day = local.date()
+        for _ in range(_SEARCH_LIMIT_DAYS):
+            if self.is_workday(day):
+                for begin, end in self.hours:
+                    p_start = datetime.combine(day, begin, SHANGHAI)
+                    p_end = datetime.combine(day, end, SHANGHAI)
+                    if p_end > local:
+                        yield max(p_start, local), p_end
+            day += timedelta(days=1)
+        raise ValueError(f"no working day within {_SEARCH_LIMIT_DAYS} days of {day}")
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The moment when `amount` of working time has passed since `start`."""
+        if amount < timedelta(0):
+            raise ValueError(f"cannot add negative working time {amount}")
+        remaining = amount
+        for p_start, p_end in self._periods_from(start):
+            if p_end - p_start >= remaining:
+                return p_start + remaining
+            remaining -= p_end - p_start
+        raise AssertionError("unreachable: _periods_from raises first")
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The close of the `days`-th working day after the day of `start`."""
+        if days < 1:
+            raise ValueError(f"a limit in working days must be at least 1, got {days}")
+        day = start.astimezone(SHANGHAI).date()
+        counted = 0
+        for _ in range(_SEARCH_LIMIT_DAYS):
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                counted += 1
+                if counted == days:
+                    return datetime.combine(day, self.hours[-1][1], SHANGHAI)
+        raise ValueError(f"no {days} working days within {_SEARCH_LIMIT_DAYS} days")
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time in [start, end); zero when end is not after start."""
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for p_start, p_end in self._periods_from(start):
+            if p_start >= end:
+                break
+            total += min(p_end, end) - p_start
+        return total

@@ -1,0 +1,206 @@
+"""Deadlines on assignments and the timers that watch them.
+
+Reacts to the case signals: a new assignment gets its three deadlines and a
+reminder and three escalation levels for each; meeting a deadline, resolving,
+leaving or pausing cancels what is pending; resuming shifts the deadlines by
+the working time the case waited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.clock import now
+from app.extensions import db
+from cases import signals
+from cases.models import Assignment, Case
+from escalation.calendar import WorkingCalendar
+from escalation.limits import Limit, current_calendar, limit_for
+from escalation.models import DeadlineKind, LimitUnit, Timer, TimerStep
+
+MET_AT = {
+    DeadlineKind.ACKNOWLEDGE: "acknowledged_at",
+    DeadlineKind.CONTACT: "contacted_at",
+    DeadlineKind.RESOLVE: "resolved_at",
+}
+
+
+def due_attr(kind: DeadlineKind) -> str:
+    return f"{kind.value}_due"
+
+
+def is_met(assignment: Assignment, kind: DeadlineKind) -> bool:
+    return getattr(assignment, MET_AT[kind]) is not None
+
+
+def _day(calendar: WorkingCalendar) -> timedelta:
+    """One working day, as working time."""
+    return sum(
+        (datetime.combine(datetime.min, e) - datetime.combine(datetime.min, s)
+         for s, e in calendar.hours),
+        timedelta(0),
+    )
+
+
+def step_times(
+    start: datetime, deadline: datetime, on_clock: bool, calendar: WorkingCalendar
+) -> dict[TimerStep, datetime]:
+    """When the reminder and each escalation level fall due for one deadline."""
+    share = current_app.config["REMINDER_SHARE"]
+    if on_clock:
+        return {
+            TimerStep.REMINDER: start + (deadline - start) * share,
+            TimerStep.LEVEL1: deadline,
+            TimerStep.LEVEL2: deadline + timedelta(days=1),
+            TimerStep.LEVEL3: deadline + timedelta(days=5),
+        }
+    day = _day(calendar)
+    working = calendar.working_time_between(start, deadline)
+    return {
+        TimerStep.REMINDER: calendar.add_working_time(start, working * share),
+        TimerStep.LEVEL1: deadline,
+        TimerStep.LEVEL2: calendar.add_working_time(deadline, day),
+        TimerStep.LEVEL3: calendar.add_working_time(deadline, 5 * day),
+    }
+
+
+def schedule(
+    assignment: Assignment, kind: DeadlineKind, start: datetime, deadline: datetime,
+    on_clock: bool, calendar: WorkingCalendar, steps: set[TimerStep] | None = None,
+) -> list[Timer]:
+    """Timer rows for one deadline, and their RQ jobs once the transaction commits."""
+    from escalation.jobs import fire_timer
+
+    timers = []
+    for step, due in step_times(start, deadline, on_clock, calendar).items():
+        if steps is not None and step not in steps:
+            continue
+        timer = Timer(assignment=assignment, deadline_kind=kind, step=step,
+                      deadline_at=deadline, due_at=max(due, start))
+        db.session.add(timer)
+        timers.append(timer)
+    db.session.flush()
+    for timer in timers:
+        fire_timer.after_commit(timer.id, job_id=timer.job_id, at=timer.due_at)
+    return timers
+
+
+def cancel(assignment: Assignment, reason: str, kinds: set[DeadlineKind] | None = None) -> None:
+    query = select(Timer).where(
+        Timer.assignment_id == assignment.id,
+        Timer.fired_at.is_(None),
+        Timer.cancelled_at.is_(None),
+    )
+    if kinds is not None:
+        query = query.where(Timer.deadline_kind.in_(kinds))
+    at = now()
+    for timer in db.session.scalars(query):
+        timer.cancelled_at, timer.cancel_reason = at, reason
+
+
+def _limits(assignment: Assignment) -> dict[DeadlineKind, Limit]:
+    case = assignment.case
+    return {kind: limit_for(case.category, case.priority, kind) for kind in DeadlineKind}
+
+
+def set_deadlines(assignment: Assignment, **_) -> None:
+    calendar = current_calendar()
+    start = assignment.assigned_at
+    for kind, limit in _limits(assignment).items():
+        deadline = limit.deadline(start, calendar)
+        setattr(assignment, due_attr(kind), deadline)
+        schedule(assignment, kind, start, deadline, limit.unit is LimitUnit.CLOCK_HOURS, calendar)
+
+
+def _acknowledged(assignment: Assignment, **_) -> None:
+    cancel(assignment, "met", {DeadlineKind.ACKNOWLEDGE})
+
+
+def _contacted(assignment: Assignment, **_) -> None:
+    cancel(assignment, "met", {DeadlineKind.CONTACT})
+
+
+def _resolved(assignment: Assignment, **_) -> None:
+    cancel(assignment, "met")
+
+
+def _ended(assignment: Assignment, **_) -> None:
+    cancel(assignment, "ended")
+
+
+def _paused(case: Case, **_) -> None:
+    for assignment in case.assignments:
+        if assignment.active:
+            cancel(assignment, "paused")
+
+
+def _resumed(case: Case, paused_at: datetime, **_) -> None:
+    """Shift every unmet deadline by the time waited, and re-arm its steps."""
+    calendar = current_calendar()
+    resumed = now()
+    for assignment in case.assignments:
+        if not assignment.active:
+            continue
+        for kind, limit in _limits(assignment).items():
+            old = getattr(assignment, due_attr(kind))
+            if old is None or is_met(assignment, kind):
+                continue
+            on_clock = limit.unit is LimitUnit.CLOCK_HOURS
+            waited = (resumed - paused_at) if on_clock else calendar.working_time_between(
+                paused_at, resumed
+            )
+            new = old + waited if on_clock else calendar.add_working_time(old, waited)
+            setattr(assignment, due_attr(kind), new)
+            unfired = set(db.session.scalars(
+                select(Timer.step).where(
+                    Timer.assignment_id == assignment.id, Timer.deadline_kind == kind,
+                    Timer.deadline_at == old, Timer.cancel_reason == "paused",
+                )
+            ))
+            schedule(assignment, kind, assignment.assigned_at, new, on_clock, calendar,
+                     steps=unfired)
+
+
+def move_resolve_deadline(assignment: Assignment, new_deadline: datetime) -> None:
+    """An approved extension: the resolve deadline moves and its steps re-arm."""
+    cancel(assignment, "extended", {DeadlineKind.RESOLVE})
+    assignment.resolve_due = new_deadline
+    limit = _limits(assignment)[DeadlineKind.RESOLVE]
+    schedule(assignment, DeadlineKind.RESOLVE, now(), new_deadline,
+             limit.unit is LimitUnit.CLOCK_HOURS, current_calendar())
+
+
+def connect() -> None:
+    """Listen to the case domain (idempotent; called by the app factory)."""
+    signals.assignment_made.connect(set_deadlines)
+    signals.assignment_acknowledged.connect(_acknowledged)
+    signals.assignment_contacted.connect(_contacted)
+    signals.assignment_resolved.connect(_resolved)
+    signals.assignment_ended.connect(_ended)
+    signals.case_paused.connect(_paused)
+    signals.case_resumed.connect(_resumed)
+
+
+def next_deadline(assignment: Assignment) -> tuple[DeadlineKind, datetime] | None:
+    """The earliest deadline this assignment has not met yet."""
+    unmet = [
+        (getattr(assignment, due_attr(kind)), kind)
+        for kind in DeadlineKind
+        if getattr(assignment, due_attr(kind)) is not None and not is_met(assignment, kind)
+    ]
+    if not unmet or not assignment.active:
+        return None
+    due, kind = min(unmet)
+    return kind, due
+
+
+def urgency(due: datetime, at: datetime) -> str:
+    """A colour for the workbench: overdue, due within four hours, or in time."""
+    if due <= at:
+        return "overdue"
+    if due - at <= timedelta(hours=4):
+        return "soon"
+    return "in-time"

@@ -1,0 +1,67 @@
+"""Time limits: per category and priority, administrators' rows first, then
+the defaults found in published hotline rules (DESIGN.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from cases.models import Category, Priority
+from escalation.calendar import WorkingCalendar, parse_hours
+from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
+
+K, U, P = DeadlineKind, LimitUnit, Priority
+
+# Emergencies the same day, on the clock; complaints, reports and suggestions
+# within 13 working days; the response (contact) within a working day.
+DEFAULTS: dict[tuple[Priority, DeadlineKind], tuple[int, LimitUnit]] = {
+    (P.NORMAL, K.ACKNOWLEDGE): (4, U.WORKING_HOURS),
+    (P.NORMAL, K.CONTACT): (1, U.WORKING_DAYS),
+    (P.NORMAL, K.RESOLVE): (13, U.WORKING_DAYS),
+    (P.URGENT, K.ACKNOWLEDGE): (1, U.WORKING_HOURS),
+    (P.URGENT, K.CONTACT): (4, U.WORKING_HOURS),
+    (P.URGENT, K.RESOLVE): (5, U.WORKING_DAYS),
+    (P.EMERGENCY, K.ACKNOWLEDGE): (1, U.CLOCK_HOURS),
+    (P.EMERGENCY, K.CONTACT): (2, U.CLOCK_HOURS),
+    (P.EMERGENCY, K.RESOLVE): (24, U.CLOCK_HOURS),
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: LimitUnit
+
+    def deadline(self, start: datetime, calendar: WorkingCalendar) -> datetime:
+        if self.unit is LimitUnit.CLOCK_HOURS:
+            return start + timedelta(hours=self.amount)
+        if self.unit is LimitUnit.WORKING_HOURS:
+            return calendar.add_working_time(start, timedelta(hours=self.amount))
+        return calendar.add_working_days(start, self.amount)
+
+
+def limit_for(category: Category, priority: Priority, kind: DeadlineKind) -> Limit:
+    """The category's own rule, else the rule for every category, else the default."""
+    rows = db.session.scalars(
+        select(TimeLimit).where(
+            TimeLimit.priority == priority,
+            TimeLimit.kind == kind,
+            (TimeLimit.category_id == category.id) | TimeLimit.category_id.is_(None),
+        )
+    ).all()
+    rows.sort(key=lambda r: r.category_id is None)  # the category's own first
+    if rows:
+        return Limit(rows[0].amount, rows[0].unit)
+    return Limit(*DEFAULTS[(priority, kind)])
+
+
+def current_calendar() -> WorkingCalendar:
+    """The calendar with the administrator's overrides and configured hours."""
+    overrides = {
+        row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))
+    }
+    return WorkingCalendar(overrides, parse_hours(current_app.config["WORKING_HOURS"]))

@@ -1,0 +1,137 @@
+"""Time limits, calendar overrides, timers (the due-time rows) and extensions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now
+from app.extensions import db
+from cases.models import Assignment, Category, Priority
+from cases.models.types import UTCDateTime, enum_type
+
+
+class DeadlineKind(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"  # 签收
+    CONTACT = "contact"  # 联系诉求人 (the response)
+    RESOLVE = "resolve"  # 办结
+
+
+class LimitUnit(enum.StrEnum):
+    WORKING_HOURS = "working_hours"
+    WORKING_DAYS = "working_days"
+    CLOCK_HOURS = "clock_hours"  # emergencies run on the clock, 24x7
+
+
+class TimerStep(enum.StrEnum):
+    REMINDER = "reminder"  # 催办, before the deadline
+    LEVEL1 = "level1"  # at the deadline: the unit head
+    LEVEL2 = "level2"  # a working day later: the supervision office (督办)
+    LEVEL3 = "level3"  # five working days later: formal supervision notice
+
+
+class TimeLimit(db.Model):
+    """How long a unit has, per category (None: every category) and priority."""
+
+    __tablename__ = "time_limits"
+    __table_args__ = (
+        sa.UniqueConstraint("category_id", "priority", "kind", name="uq_time_limits_rule"),
+        sa.CheckConstraint("amount > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"))
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority))
+    kind: Mapped[DeadlineKind] = mapped_column(enum_type(DeadlineKind))
+    amount: Mapped[int]
+    unit: Mapped[LimitUnit] = mapped_column(enum_type(LimitUnit))
+
+    category: Mapped[Category | None] = relationship()
+
+
+class CalendarOverride(db.Model):
+    """An administrator's correction: this date is (or is not) a working day."""
+
+    __tablename__ = "calendar_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
+    is_workday: Mapped[bool]
+    note: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class Timer(db.Model):
+    """One step due for one deadline of one assignment.
+
+    The row is the truth; an RQ job scheduled for `due_at` and the
+    every-minute sweeper both fire it, and firing twice does nothing twice.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "assignment_id", "deadline_kind", "step", "deadline_at", name="uq_timers_step"
+        ),
+        # The sweeper reads only pending rows by due time: its cost follows the
+        # number of due items, not the number of open cases.
+        sa.Index(
+            "ix_timers_pending_due",
+            "due_at",
+            postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+            sqlite_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"), index=True)
+    deadline_kind: Mapped[DeadlineKind] = mapped_column(enum_type(DeadlineKind))
+    step: Mapped[TimerStep] = mapped_column(enum_type(TimerStep))
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # met, paused, extended, ended: why it will never fire
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(20))
+
+    assignment: Mapped[Assignment] = relationship()
+
+    @property
+    def job_id(self) -> str:
+        """Unique per assignment, deadline kind, step and deadline."""
+        stamp = int(self.deadline_at.timestamp())
+        return f"timer-{self.assignment_id}-{self.deadline_kind.value}-{self.step.value}-{stamp}"
+
+    @property
+    def pending(self) -> bool:
+        return self.fired_at is None and self.cancelled_at is None
+
+
+class ExtensionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Extension(db.Model):
+    """A unit's request for more time (延期), and the supervisor's decision."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    original_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        enum_type(ExtensionStatus), default=ExtensionStatus.PENDING, index=True
+    )
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    assignment: Mapped[Assignment] = relationship()

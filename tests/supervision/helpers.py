@@ -1,0 +1,27 @@
+"""Helpers of the supervisor desk tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.clock import SHANGHAI
+from app.extensions import db
+from cases.models import Case
+
+
+def at(m, d, hh=0, mm=0, y=2026) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+def user(name: str) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def reload(case: Case) -> Case:
+    """The case as committed now: end this session's transaction (a snapshot
+    on SQLite and PostgreSQL) and read it again."""
+    db.session.commit()
+    return db.session.get(Case, case.id)
