@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -27,15 +28,21 @@ log = logging.getLogger(__name__)
 @job("dispatch")
 def dispatch(case_id: int) -> str:
     """Locate the case's address, apply the routing rules, dispatch or queue it."""
-    case = db.session.get(Case, case_id, with_for_update=True)
+    # The category comes in the same query (routing needs it); only the case
+    # row is locked.
+    case = db.session.get(
+        Case, case_id, with_for_update={"of": Case}, options=[joinedload(Case.category)]
+    )
     if case is None:
         return f"case {case_id} does not exist"
     if case.status is not CaseStatus.RECEIVED:
         db.session.rollback()
         return f"case {case.tracking_number} is already {case.status.value}"
     location = locate(case.address_text, case.lat, case.long)
-    case.community, case.street = location.community, location.street
-    decision = route(case.category, location)
+    with db.session.no_autoflush:  # one UPDATE of the case at the end, not two
+        case.community, case.street = location.community, location.street
+        decision = route(case.category, location)
+    tracking_number = case.tracking_number  # the commit expires the case
     if decision.unit is not None:
         dispatch_case(case, SYSTEM, decision.unit, decision.reason)
         outcome = f"dispatched to {decision.unit.code}"
@@ -48,7 +55,7 @@ def dispatch(case_id: int) -> str:
         # Another worker changed the case first; its outcome stands.
         db.session.rollback()
         return f"case {case_id} was changed concurrently; left as it is"
-    log.info("case %s %s", case.tracking_number, outcome)
+    log.info("case %s %s", tracking_number, outcome)
     return outcome
 
 

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import Point, shape
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
-from cases.models import AddressEntry, Category, OrgUnit, RouteTarget, RoutingRule, UnitKind
+from cases.models import (
+    AddressEntry,
+    Category,
+    OrgUnit,
+    Parity,
+    RouteTarget,
+    RoutingRule,
+    UnitKind,
+)
 
 
 @dataclass(frozen=True)
@@ -53,13 +64,9 @@ def locate(address_text: str | None, lat: float | None, long: float | None) -> L
 
 def _community_at(lat: float, long: float) -> OrgUnit | None:
     point = Point(long, lat)  # GeoJSON order: x = longitude
-    communities = db.session.scalars(
-        select(OrgUnit).where(OrgUnit.kind == UnitKind.COMMUNITY, OrgUnit.boundary.is_not(None))
-    )
-    for community in communities:
-        polygon = shape(json.loads(community.boundary))
+    for community_id, polygon in _directory().boundaries:
         if shapely.covers(polygon, point):
-            return community
+            return db.session.get(OrgUnit, community_id)
     return None
 
 
@@ -67,23 +74,15 @@ _NUMBER = re.compile(r"^(\d+)")
 
 
 def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
-    compounds = db.session.execute(
-        select(AddressEntry.compound, AddressEntry.community_id).where(
-            AddressEntry.compound.is_not(None)
-        )
-    ).all()
-    for compound, community_id in sorted(compounds, key=lambda row: -len(row[0])):
+    directory = _directory()
+    for compound, community_id in directory.compounds:
         if compound in text:
             return db.session.get(OrgUnit, community_id), "compound"
 
-    roads = db.session.scalars(
-        select(AddressEntry.road).where(AddressEntry.road.is_not(None)).distinct()
-    ).all()
-    for road in sorted(roads, key=len, reverse=True):
+    for road, entries in directory.roads:
         at = text.find(road)
         if at < 0:
             continue
-        entries = db.session.scalars(select(AddressEntry).where(AddressEntry.road == road)).all()
         match = _NUMBER.match(text[at + len(road):])
         if match:
             number = int(match.group(1))
@@ -94,6 +93,111 @@ def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
             return db.session.get(OrgUnit, hits.pop()), "road"
         return None, "unresolved"
     return None, "unresolved"
+
+
+# -- the address directory and the boundaries, read once per process ----------
+#
+# Every dispatch used to read the whole directory and parse every community's
+# GeoJSON. They change rarely, so each process keeps them, parsed and prepared,
+# until a change is flushed through this process's ORM (the hook below), or at
+# most DIRECTORY_TTL seconds when another process made it.
+
+DIRECTORY_TTL = 60.0
+
+
+@dataclass(frozen=True)
+class _Range:
+    community_id: int
+    number_from: int | None
+    number_to: int | None
+    parity: Parity
+
+    covers = AddressEntry.covers
+
+
+@dataclass(frozen=True)
+class _Directory:
+    compounds: tuple[tuple[str, int], ...]  # longest first
+    roads: tuple[tuple[str, tuple[_Range, ...]], ...]  # longest first
+    boundaries: tuple[tuple[int, shapely.Geometry], ...]  # prepared polygons
+
+
+_lock = threading.Lock()
+_generation = 0  # bumped whenever this process flushes a unit or an address entry
+_cached: tuple[int, float, _Directory] | None = None
+
+
+def _directory() -> _Directory:
+    global _cached
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # as the queries this replaces would have, so the hook sees changes
+    cached = _cached
+    if cached and cached[0] == _generation and time.monotonic() - cached[1] < DIRECTORY_TTL:
+        return cached[2]
+    generation = _generation
+    directory = _load_directory()
+    with _lock:
+        _cached = (generation, time.monotonic(), directory)
+    return directory
+
+
+def _load_directory() -> _Directory:
+    entries = db.session.execute(
+        select(AddressEntry.compound, AddressEntry.road, AddressEntry.community_id,
+               AddressEntry.number_from, AddressEntry.number_to, AddressEntry.parity)
+        .order_by(AddressEntry.id)
+    ).all()
+    compounds = [(e.compound, e.community_id) for e in entries if e.compound is not None]
+    compounds.sort(key=lambda row: -len(row[0]))
+    roads: dict[str, list[_Range]] = {}
+    for e in entries:
+        if e.road is not None:
+            roads.setdefault(e.road, []).append(
+                _Range(e.community_id, e.number_from, e.number_to, e.parity))
+    boundaries = []
+    for community_id, boundary in db.session.execute(
+        select(OrgUnit.id, OrgUnit.boundary)
+        .where(OrgUnit.kind == UnitKind.COMMUNITY, OrgUnit.boundary.is_not(None))
+        .order_by(OrgUnit.id)
+    ):
+        polygon = shape(json.loads(boundary))
+        shapely.prepare(polygon)
+        boundaries.append((community_id, polygon))
+    return _Directory(
+        compounds=tuple(compounds),
+        roads=tuple((road, tuple(ranges)) for road, ranges in
+                    sorted(roads.items(), key=lambda item: (-len(item[0]), item[0]))),
+        boundaries=tuple(boundaries),
+    )
+
+
+def forget_directory() -> None:
+    """Drop the cached directory: the next lookup reads it again."""
+    global _generation
+    with _lock:
+        _generation += 1
+
+
+def _touches_directory(session: Session) -> bool:
+    return any(isinstance(obj, OrgUnit | AddressEntry)
+               for obj in (*session.new, *session.dirty, *session.deleted))
+
+
+@event.listens_for(Session, "before_flush")
+def _note_directory_change(session: Session, flush_context, instances) -> None:
+    if _touches_directory(session):
+        session.info["xietong_directory_changed"] = True
+        forget_directory()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_after_transaction(session: Session) -> None:
+    # A lookup between the flush and the commit (or rollback) may have cached
+    # what this transaction had not settled yet.
+    if session.info.pop("xietong_directory_changed", False):
+        forget_directory()
 
 
 def route(category: Category, location: Location) -> Route:

@@ -141,8 +141,11 @@ def create_request(response_format: str) -> Response:
         if exc.field == "category":
             raise Refused(404, f"service_code {intake.category_code!r} not found") from exc
         raise Refused(400, f"{_PARAMS.get(exc.field, exc.field)} {exc.message}") from exc
+    # The answer is built before the commit, which expires the case: reading
+    # it afterwards would load the row again just to echo its tracking number.
+    answer = [request_response(case)]
     db.session.commit()  # an OperationalError here is answered 503 by `errors`
-    return json_response([request_response(case)], 201)
+    return json_response(answer, 201)
 
 
 @bp.get("/requests/<service_request_id>.<response_format>")

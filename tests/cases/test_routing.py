@@ -9,7 +9,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from app.extensions import db
-from cases.models import Category, OrgUnit, RouteTarget, RoutingRule
+from cases.models import AddressEntry, Category, OrgUnit, RouteTarget, RoutingRule
 from cases.routing import locate, route
 
 
@@ -130,3 +130,25 @@ def test_an_inactive_rule_is_ignored():
     rule.active = False
     db.session.flush()
     assert route(category("road-damage"), locate("港湾路15号", None, None)).unit is None
+
+
+def test_a_new_address_entry_is_used_at_once_though_the_directory_is_cached():
+    assert locate("新港东路3号", None, None).how == "unresolved"  # reads and caches
+    db.session.add(AddressEntry(road="新港东路", number_from=1, number_to=9,
+                                community=unit("huangpu-gangwan")))
+    location = locate("新港东路3号", None, None)
+    assert location.community.code == "huangpu-gangwan" and location.how == "road"
+
+
+def test_a_changed_boundary_is_used_at_once_and_a_rollback_undoes_it():
+    lat, long = centre_of("nangang-shabu")
+    assert locate(None, lat, long).community.code == "nangang-shabu"  # reads and caches
+    shabu = unit("nangang-shabu")
+    boundary, shabu.boundary = shabu.boundary, None
+    db.session.commit()
+    assert locate(None, lat, long).community is None
+    shabu.boundary = boundary
+    db.session.flush()
+    assert locate(None, lat, long).community.code == "nangang-shabu"
+    db.session.rollback()
+    assert locate(None, lat, long).community is None
