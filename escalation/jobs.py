@@ -10,6 +10,7 @@ check), and a flushed Redis loses nothing: the sweeper reads the rows.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,17 +89,42 @@ def _lock_due(ids: list[int] | None, limit: int) -> list[Due]:
     return [Due(*row) for row in db.session.execute(query)]
 
 
-def _event(due: Due, at: datetime) -> dict:
+EVENT_COLUMNS = ("case_id", "at", "kind", "public", "actor_kind", "actor_label",
+                 "actor_unit_id", "message", "data")
+
+
+def _event(due: Due, at: datetime) -> tuple:
     data = {"deadline": due.kind.value, "deadline_at": due.deadline_at.isoformat(),
             "step": due.step.value}
-    event = {"case_id": due.case_id, "at": at, "public": False,
-             "actor_kind": ActorKind.SYSTEM, "actor_label": "system",
-             "actor_unit_id": due.unit_id, "message": None, "data": data}
     if due.step is TimerStep.REMINDER:
-        return event | {"kind": EventKind.REMINDER}
-    level = LEVELS[due.step]
-    return event | {"kind": EventKind.ESCALATED, "message": LEVEL_NOTES[level],
-                    "data": data | {"level": level}}
+        kind, message = EventKind.REMINDER, None
+    else:
+        level = LEVELS[due.step]
+        kind, message, data = EventKind.ESCALATED, LEVEL_NOTES[level], data | {"level": level}
+    return (due.case_id, at, kind.value, False, ActorKind.SYSTEM.value, "system",
+            due.unit_id, message, json.dumps(data, ensure_ascii=False))
+
+
+def _insert_events(rows: list[tuple]) -> None:
+    """Append the events: by COPY on PostgreSQL (a sweep may write thousands),
+    row by row elsewhere."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        with connection.connection.cursor() as cursor, cursor.copy(
+            f"COPY case_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    db.session.execute(
+        sa.insert(CaseEvent).values(data=sa.bindparam("data", type_=sa.Text())),
+        [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows],
+    )
+
+
+def _ids(column, ids: list[int]):
+    # Thousands of ids inline, not as thousands of bound parameters.
+    return column.in_(sa.bindparam("ids", ids, expanding=True, literal_execute=True))
 
 
 def _settle(batch: list[Due]) -> int:
@@ -112,18 +138,18 @@ def _settle(batch: list[Due]) -> int:
         else:
             cancel.setdefault(reason, []).append(due.timer_id)
     for reason, ids in cancel.items():
-        db.session.execute(sa.update(Timer).where(Timer.id.in_(ids))
+        db.session.execute(sa.update(Timer).where(_ids(Timer.id, ids))
                            .values(cancelled_at=at, cancel_reason=reason))
     if fire:
-        db.session.execute(sa.insert(CaseEvent), [_event(d, at) for d in fire])
-        db.session.execute(sa.update(Timer).where(Timer.id.in_([d.timer_id for d in fire]))
+        _insert_events([_event(d, at) for d in fire])
+        db.session.execute(sa.update(Timer).where(_ids(Timer.id, [d.timer_id for d in fire]))
                            .values(fired_at=at))
         for step, level in LEVELS.items():
             ids = [d.assignment_id for d in fire if d.step is step]
             if ids:
                 db.session.execute(
                     sa.update(Assignment)
-                    .where(Assignment.id.in_(ids), Assignment.escalation_level < level)
+                    .where(_ids(Assignment.id, ids), Assignment.escalation_level < level)
                     .values(escalation_level=level)
                 )
     return len(fire)
