@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := app
 
-.PHONY: run test lint translations extract-messages bench-smoke clean
+.PHONY: run test lint translations extract-messages bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,16 @@ lint: $(STAMP)
 # Refresh the message catalogue after changing user-visible strings.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o app/translations/messages.pot .
-	$(BIN)/pybabel --quiet update --ignore-obsolete -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel --quiet update --ignore-obsolete --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+# Benchmarks on PostgreSQL + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; see
+# bench/__init__.py): one table and bench/results.json. The smoke checks the
+# harness in under a minute, not the figures.
+bench: $(STAMP) translations
+	$(BIN)/python -m bench.run
+
+bench-smoke: $(STAMP) translations
+	$(BIN)/python -m bench.run --smoke
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -153,9 +153,40 @@ class job:  # noqa: N801 - used as a decorator, like rq's own
         return run
 
 
+def _enqueue_all_unless_pending(pending: list[tuple]) -> None:
+    """`enqueue_unless_pending` for several jobs in two Redis round trips: one
+    to read the existing jobs, one pipeline to enqueue the rest.
+
+    A dispatch schedules a dozen deadline timers; one at a time they cost two
+    round trips each, a quarter of the dispatch (measured by `make bench`).
+    """
+    connection = redis_connection()
+    try:
+        existing = Job.fetch_many([item[3] for item in pending], connection=connection)
+        with connection.pipeline() as pipe:
+            for (queue, func, args, job_id, at), found in zip(pending, existing, strict=True):
+                if found is not None and found.get_status(refresh=False) in _ACTIVE:
+                    continue
+                q = get_queue(queue)
+                options = {"job_id": job_id, "result_ttl": 3600, "failure_ttl": 7 * 86400,
+                           "pipeline": pipe}
+                if at is None:
+                    q.enqueue(func, *args, **options)
+                else:
+                    q.enqueue_at(at, func, *args, **options)
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("could not enqueue %d jobs (%s); the reconcilers will retry",
+                    len(pending), exc)
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
-    for queue, func, args, job_id, at in session.info.pop(_PENDING, []):
+    pending = session.info.pop(_PENDING, [])
+    if len(pending) > 1:
+        _enqueue_all_unless_pending(pending)
+        return
+    for queue, func, args, job_id, at in pending:
         enqueue_unless_pending(queue, func, *args, job_id=job_id, at=at)
 
 

@@ -1,0 +1,12 @@
+"""`make bench`: Xietong measured against this machine's own limit.
+
+`python -m bench.run` (or `--smoke`) builds a fresh PostgreSQL database and a
+flushed Redis database, starts gunicorn and RQ workers as subprocesses, and
+measures, in one run: the raw commit and enqueue limit (`limit`), Open311
+intake (`intake`), dispatch latency (`dispatch`) and status lookups
+(`lookup`) under load, and the memory of the web and RQ workers. It prints one
+table and writes `bench/results.json`.
+
+Items that need features still being built (the escalation sweep, the
+evaluation ranking) plug in as one module each: see `PLUGGABLE` in `run`.
+"""
