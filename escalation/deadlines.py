@@ -18,7 +18,7 @@ from app.extensions import db
 from cases import signals
 from cases.models import Assignment, Case
 from escalation.calendar import WorkingCalendar
-from escalation.limits import Limit, current_calendar, limit_for
+from escalation.limits import Limit, current_calendar, limits_for
 from escalation.models import DeadlineKind, LimitUnit, Timer, TimerStep
 
 MET_AT = {
@@ -72,16 +72,26 @@ def schedule(
     on_clock: bool, calendar: WorkingCalendar, steps: set[TimerStep] | None = None,
 ) -> list[Timer]:
     """Timer rows for one deadline, and their RQ jobs once the transaction commits."""
+    return _arm(_timers(assignment, kind, start, deadline, on_clock, calendar, steps))
+
+
+def _timers(
+    assignment: Assignment, kind: DeadlineKind, start: datetime, deadline: datetime,
+    on_clock: bool, calendar: WorkingCalendar, steps: set[TimerStep] | None = None,
+) -> list[Timer]:
+    return [
+        Timer(assignment=assignment, deadline_kind=kind, step=step,
+              deadline_at=deadline, due_at=max(due, start))
+        for step, due in step_times(start, deadline, on_clock, calendar).items()
+        if steps is None or step in steps
+    ]
+
+
+def _arm(timers: list[Timer]) -> list[Timer]:
+    """Insert the rows in one flush and schedule their jobs for after the commit."""
     from escalation.jobs import fire_timer
 
-    timers = []
-    for step, due in step_times(start, deadline, on_clock, calendar).items():
-        if steps is not None and step not in steps:
-            continue
-        timer = Timer(assignment=assignment, deadline_kind=kind, step=step,
-                      deadline_at=deadline, due_at=max(due, start))
-        db.session.add(timer)
-        timers.append(timer)
+    db.session.add_all(timers)
     db.session.flush()
     for timer in timers:
         fire_timer.after_commit(timer.id, job_id=timer.job_id, at=timer.due_at)
@@ -102,17 +112,19 @@ def cancel(assignment: Assignment, reason: str, kinds: set[DeadlineKind] | None 
 
 
 def _limits(assignment: Assignment) -> dict[DeadlineKind, Limit]:
-    case = assignment.case
-    return {kind: limit_for(case.category, case.priority, kind) for kind in DeadlineKind}
+    return limits_for(assignment.case.category, assignment.case.priority)
 
 
 def set_deadlines(assignment: Assignment, **_) -> None:
     calendar = current_calendar()
     start = assignment.assigned_at
+    timers = []
     for kind, limit in _limits(assignment).items():
         deadline = limit.deadline(start, calendar)
         setattr(assignment, due_attr(kind), deadline)
-        schedule(assignment, kind, start, deadline, limit.unit is LimitUnit.CLOCK_HOURS, calendar)
+        on_clock = limit.unit is LimitUnit.CLOCK_HOURS
+        timers += _timers(assignment, kind, start, deadline, on_clock, calendar)
+    _arm(timers)
 
 
 def _acknowledged(assignment: Assignment, **_) -> None:

@@ -44,19 +44,18 @@ class Limit:
         return calendar.add_working_days(start, self.amount)
 
 
-def limit_for(category: Category, priority: Priority, kind: DeadlineKind) -> Limit:
-    """The category's own rule, else the rule for every category, else the default."""
+def limits_for(category: Category, priority: Priority) -> dict[DeadlineKind, Limit]:
+    """Every kind's limit in one query: the category's own rule, else the rule
+    for every category, else the default."""
     rows = db.session.scalars(
         select(TimeLimit).where(
             TimeLimit.priority == priority,
-            TimeLimit.kind == kind,
             (TimeLimit.category_id == category.id) | TimeLimit.category_id.is_(None),
         )
     ).all()
-    rows.sort(key=lambda r: r.category_id is None)  # the category's own first
-    if rows:
-        return Limit(rows[0].amount, rows[0].unit)
-    return Limit(*DEFAULTS[(priority, kind)])
+    rows.sort(key=lambda r: r.category_id is not None)  # the category's own last, so it wins
+    chosen = {row.kind: Limit(row.amount, row.unit) for row in rows}
+    return {kind: chosen.get(kind) or Limit(*DEFAULTS[(priority, kind)]) for kind in DeadlineKind}
 
 
 def current_calendar() -> WorkingCalendar:
