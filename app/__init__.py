@@ -22,12 +22,15 @@ MODEL_MODULES = (
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from channels.open311.models import check_configured_keys
+
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    check_configured_keys(app.config["OPEN311_API_KEYS"])
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -51,6 +51,19 @@ class ApiKey(db.Model):
         return cls(client=client, key_hash=hash_key(key)), key
 
 
+def check_configured_keys(configured: str) -> None:
+    """Fail at start-up, not on a request, when OPEN311_API_KEYS is malformed."""
+    for entry in configured.split(","):
+        name, _, value = entry.strip().rpartition("=")
+        if entry.strip() and not value:
+            raise ValueError(f"OPEN311_API_KEYS entry {entry.strip()!r} has no key after '='")
+        if len(name.strip()) > MAX_CLIENT:
+            raise ValueError(
+                f"OPEN311_API_KEYS client name {name.strip()!r} is longer than {MAX_CLIENT}"
+                " characters"
+            )
+
+
 def _configured_client(key: str, configured: str) -> str | None:
     """The client of `key` in the `OPEN311_API_KEYS` setting ("name=key,...")."""
     for entry in configured.split(","):

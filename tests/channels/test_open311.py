@@ -641,3 +641,14 @@ def test_the_schema_helper_fails_loudly_without_the_schemas(monkeypatch, tmp_pat
     real = Path(open311_schemas.__file__).resolve().parents[3] / "shared" / "open311"
     monkeypatch.setenv(open311_schemas.ENV_VAR, str(real))
     assert open311_schemas.schemas_dir() == real
+
+
+@pytest.mark.nodb
+@pytest.mark.parametrize("configured", ["c" * 60 + "=key", "client=", "a=1, broken="])
+def test_a_malformed_key_setting_fails_at_start_up(configured, database_url, redis_url, tmp_path):
+    from app import create_app
+    from tests.conftest import _test_config
+
+    with pytest.raises(ValueError, match="OPEN311_API_KEYS"):
+        create_app(_test_config(database_url, redis_url, str(tmp_path))
+                   | {"OPEN311_API_KEYS": configured})
