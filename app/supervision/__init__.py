@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required
 from app.auth.models import Role
@@ -29,8 +28,8 @@ from app.supervision.forms import (
 )
 from app.supervision.panel import PREFIX, set_priority_choices, set_transfer_choices
 from app.web import localname
+from app.workbench import perform
 from cases import operations
-from cases.errors import CaseError, InvalidRequest
 from cases.models import Case, OrgUnit, Priority
 from escalation import operations as supervision
 from escalation.limits import current_calendar
@@ -136,23 +135,9 @@ def _refuse_form(tracking_number: str, form: FlaskForm):
 def _act(tracking_number: str, action: Callable[[Case], object], success: str, what: str):
     """Run one supervision operation on the case as the signed-in user, then go back."""
     case = _case_or_404(tracking_number)
-    try:
-        action(case)
-        db.session.commit()
-    except InvalidRequest as exc:
-        db.session.rollback()
-        flash(_("Not done: %(reason)s", reason=exc.message), "error")
-    except CaseError as exc:
-        db.session.rollback()
-        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Not done: someone changed this case at the same moment. "
-                "Look at it again and retry."), "error")
-    else:
+    if perform(case, action, success):
         log.info("supervision: %s on case %s by %s", what, tracking_number,
                  current_user.username)
-        flash(success, "success")
     return _back(tracking_number)
 
 

@@ -3,12 +3,14 @@ the dispatcher queue for cases no rule could route."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required
 from app.auth.models import UNIT_ROLES, Role
@@ -105,11 +107,8 @@ def attachment(tracking_number: str, attachment_id: int):
     }
 
 
-def _act(tracking_number: str, action, success: str):
-    """Run one operation on the case for the signed-in user, then go back."""
-    case = _case_or_404(tracking_number)
-    if not _may_read(case):
-        abort(403)
+def perform(case: Case, action: Callable[[Case], object], success: str) -> bool:
+    """Run one operation on the case and commit; flash the outcome or the refusal."""
     try:
         action(case)
         db.session.commit()
@@ -119,8 +118,22 @@ def _act(tracking_number: str, action, success: str):
     except CaseError as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Not done: someone changed this case at the same moment. "
+                "Look at it again and retry."), "error")
     else:
         flash(success, "success")
+        return True
+    return False
+
+
+def _act(tracking_number: str, action: Callable[[Case], object], success: str):
+    """Run one operation on the case for the signed-in user, then go back."""
+    case = _case_or_404(tracking_number)
+    if not _may_read(case):
+        abort(403)
+    perform(case, action, success)
     return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
 
 
