@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from app.clock import local, now
 from cases.models import AssignmentStatus
 from cases.states import CaseStatus
-from escalation.deadlines import next_deadline, urgency
+from escalation.deadlines import urgency
 
 STATUS_LABELS = {
     CaseStatus.RECEIVED: _l("Received"),
@@ -59,7 +59,6 @@ def init_app(app: Flask) -> None:
         ASSIGNMENT_LABELS=ASSIGNMENT_LABELS,
         locale_code=locale_code,
         urgency=urgency,
-        next_deadline=next_deadline,
         clock_now=now,
         DUE_LABELS=DUE_LABELS,
     )

@@ -196,19 +196,6 @@ def connect() -> None:
     signals.case_resumed.connect(_resumed)
 
 
-def next_deadline(assignment: Assignment) -> tuple[DeadlineKind, datetime] | None:
-    """The earliest deadline this assignment has not met yet."""
-    unmet = [
-        (getattr(assignment, due_attr(kind)), kind)
-        for kind in DeadlineKind
-        if getattr(assignment, due_attr(kind)) is not None and not is_met(assignment, kind)
-    ]
-    if not unmet or not assignment.active:
-        return None
-    due, kind = min(unmet)
-    return kind, due
-
-
 def urgency(due: datetime, at: datetime) -> str:
     """A colour for the workbench: overdue, due within four hours, or in time."""
     if due <= at:
