@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "cases.models",
     "channels.open311.models",
     "channels.outbox.models",
+    "channels.phone.models",
     "escalation.models",
 )
 

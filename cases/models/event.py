@@ -38,6 +38,14 @@ class EventKind(enum.StrEnum):
     PRIORITY_RAISED = "priority_raised"
     TRANSFERRED = "transferred"  # 转办
     CITIZEN_MESSAGE = "citizen_message"  # the citizen wrote about the case (a reply by email)
+    # Resolved on the spot by the operator (a consultation): no unit involved.
+    ANSWERED_AT_INTAKE = "answered_at_intake"
+    RETURNED = "returned"  # 退单: a unit gave the case back to the dispatcher
+    REOPENED = "reopened"  # 重办: the citizen was not satisfied; the work is redone
+    MERGED = "merged"  # this case was joined into another
+    # 回访: data {"solved": "solved|partly|not_solved",
+    #            "satisfaction": "satisfied|basically_satisfied|dissatisfied"}
+    CALLBACK_ANSWERED = "callback_answered"
 
 
 class ActorKind(enum.StrEnum):
