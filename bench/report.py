@@ -103,10 +103,12 @@ def print_table(figures: list[Figure], title: str) -> None:
     Console().print(table)
 
 
-def write(results: dict, figures: list[Figure]) -> Path:
+def write(results: dict, figures: list[Figure], only: str | None = None) -> Path:
+    """bench/results.json; a run of one benchmark alone writes results-NAME.json."""
     results["figures"] = [asdict(f) for f in figures]
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    return RESULTS
+    path = RESULTS.with_name(f"results-{only}.json") if only else RESULTS
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    return path
 
 
 def check_smoke(figures: list[Figure]) -> list[str]:

@@ -239,23 +239,43 @@ def measure(s: Settings, system: System, results: dict, figures: list[Figure]) -
             goal="no growth", ratio=f"growth {m.get('growth_pct', 0):+.1f} % (first→last third)"))
 
     # (5), (6): plugged in when their features land ---------------------------
-    ctx = Context(s, dsn, system, results)
+    run_pluggable(Context(s, dsn, system, results), figures)
+
+
+def run_pluggable(ctx: Context, figures: list[Figure], only: str | None = None) -> None:
     for p in PLUGGABLE:
         key = p.module.rsplit(".", 1)[1]
+        if only is not None and key != only:
+            continue
         if importlib.util.find_spec(p.module) is None:
-            results[key] = {"status": NOT_LANDED, "what": p.what, "goal": p.goal}
+            ctx.results[key] = {"status": NOT_LANDED, "what": p.what, "goal": p.goal}
             figures.append(not_landed(p.item, p.what, p.goal))
             continue
         say(f"({p.item}) {p.what}")
         details, more = importlib.import_module(p.module).run(ctx)
-        results[key] = details
+        ctx.results[key] = details
         figures += more
+
+
+def measure_only(s: Settings, system: System, results: dict, figures: list[Figure],
+                 only: str) -> None:
+    """One plugged-in benchmark alone, on its own fresh database."""
+    dsn = psycopg_dsn(s.database_url)
+    results["machine"]["busy_before_start"] = round(background_busy(), 3)
+    fresh_database(s.database_url)
+    flush_redis(s.redis_url)
+    system.flask("db", "upgrade")
+    system.flask("demo", "load")
+    run_pluggable(Context(s, dsn, system, results), figures, only)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--smoke", action="store_true",
                         help="tiny N, a few seconds each: checks the harness, not the figures")
+    keys = [p.module.rsplit(".", 1)[1] for p in PLUGGABLE]
+    parser.add_argument("--only", choices=keys,
+                        help="run one plugged-in benchmark alone; writes bench/results-NAME.json")
     args = parser.parse_args(argv)
     s = settings(args.smoke)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -267,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     system = System(s.database_url, s.redis_url)
     started = time.monotonic()
     try:
-        measure(s, system, results, figures)
+        if args.only:
+            measure_only(s, system, results, figures, args.only)
+        else:
+            measure(s, system, results, figures)
     finally:
         system.stop_all()
         shutil.rmtree(system.instance, ignore_errors=True)
@@ -277,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{m['cpu_model']}, {m['memory_gib']} GiB; "
              f"{m.get('busy_before_start', 0):.0%} busy with others' work before the start")
     print_table(figures, title)
-    path = write(results, figures)
+    path = write(results, figures, args.only)
     print(f"\nevery figure: {path.relative_to(path.parent.parent)}; "
           f"{results['elapsed_s']:.0f} s", flush=True)
     if s.smoke:

@@ -101,7 +101,6 @@ def _arm(timers: list[Timer]) -> list[Timer]:
 def cancel(assignment: Assignment, reason: str, kinds: set[DeadlineKind] | None = None) -> None:
     query = select(Timer).where(
         Timer.assignment_id == assignment.id,
-        Timer.fired_at.is_(None),
         Timer.cancelled_at.is_(None),
     )
     if kinds is not None:

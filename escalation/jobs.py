@@ -3,9 +3,10 @@
 Both settle due timers the same way, set-based: one locking query reads the
 timers with what decides their fate (is the deadline still unmet, the case
 not paused, the assignment still active), and a few statements record the
-steps as case events, raise escalation levels and mark the rows. A timer
-fires once, however often it is asked to (the row lock and the pending
-check), and a flushed Redis loses nothing: the sweeper reads the rows.
+steps as case events, raise escalation levels and delete the fired rows (the
+event is their record). A timer fires once, however often it is asked to
+(the row lock, and a fired row is gone), and a flushed Redis loses nothing:
+the sweeper reads the rows.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _lock_due(ids: list[int] | None, limit: int) -> list[Due]:
                   met, current, Case.paused_at.is_not(None))
         .join(Assignment, Assignment.id == Timer.assignment_id)
         .join(Case, Case.id == Assignment.case_id)
-        .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at <= now())
+        .where(Timer.cancelled_at.is_(None), Timer.due_at <= now())
         .order_by(Timer.due_at)
         .limit(limit)
         .with_for_update(of=Timer, skip_locked=True)
@@ -142,8 +143,7 @@ def _settle(batch: list[Due]) -> int:
                            .values(cancelled_at=at, cancel_reason=reason))
     if fire:
         _insert_events([_event(d, at) for d in fire])
-        db.session.execute(sa.update(Timer).where(_ids(Timer.id, [d.timer_id for d in fire]))
-                           .values(fired_at=at))
+        db.session.execute(sa.delete(Timer).where(_ids(Timer.id, [d.timer_id for d in fire])))
         for step, level in LEVELS.items():
             ids = [d.assignment_id for d in fire if d.step is step]
             if ids:

@@ -68,6 +68,10 @@ class Timer(db.Model):
 
     The row is the truth; an RQ job scheduled for `due_at` and the
     every-minute sweeper both fire it, and firing twice does nothing twice.
+    A fired timer leaves the table and its REMINDER or ESCALATED event on the
+    case is the record: marking the row instead rewrote every index of this
+    busy table (README, Performance). A cancelled one stays, with its reason:
+    resuming a paused clock re-arms the steps that were cancelled as paused.
     """
 
     __tablename__ = "timers"
@@ -80,8 +84,8 @@ class Timer(db.Model):
         sa.Index(
             "ix_timers_pending_due",
             "due_at",
-            postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
-            sqlite_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=sa.text("cancelled_at IS NULL"),
+            sqlite_where=sa.text("cancelled_at IS NULL"),
         ),
     )
 
@@ -91,7 +95,6 @@ class Timer(db.Model):
     step: Mapped[TimerStep] = mapped_column(enum_type(TimerStep))
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # met, paused, extended, ended: why it will never fire
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(20))
@@ -106,7 +109,7 @@ class Timer(db.Model):
 
     @property
     def pending(self) -> bool:
-        return self.fired_at is None and self.cancelled_at is None
+        return self.cancelled_at is None
 
 
 class ExtensionStatus(enum.StrEnum):

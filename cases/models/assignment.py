@@ -48,7 +48,9 @@ class Assignment(db.Model):
     acknowledge_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
+    # Not indexed: the sweep raises it for thousands of rows at once, and an
+    # unindexed column lets PostgreSQL update them in place (HOT).
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
 
     case: Mapped[Case] = relationship(back_populates="assignments")
     unit: Mapped[OrgUnit] = relationship()
