@@ -11,7 +11,6 @@ the sweeper reads the rows.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,9 @@ import sqlalchemy as sa
 from app.clock import now
 from app.extensions import db
 from app.queues import job
+from cases import signals
 from cases.models import ActorKind, Assignment, Case, CaseEvent, EventKind
+from cases.models.types import UTCDateTime
 from escalation.models import DeadlineKind, Timer, TimerStep
 
 log = logging.getLogger(__name__)
@@ -44,39 +45,31 @@ _MET = {
 
 @dataclass(frozen=True)
 class Due:
-    """A due timer and the facts that decide whether it still fires."""
+    """A due timer, and why it will not fire (None: it fires)."""
 
     timer_id: int
     assignment_id: int
-    case_id: int
-    unit_id: int
-    kind: DeadlineKind
     step: TimerStep
-    deadline_at: datetime
-    active: bool
-    met: bool
-    current_deadline: datetime | None
-    paused: bool
+    stale_reason: str | None
 
-    def stale_reason(self) -> str | None:
-        if not self.active:
-            return "ended"
-        if self.met:
-            return "met"
-        if self.current_deadline != self.deadline_at:
-            return "extended"
-        if self.paused:
-            return "paused"
-        return None
+
+def _stale_reason() -> sa.ColumnElement:
+    """Why a due timer no longer fires, decided in the query: the assignment
+    ended, the deadline was met, it moved (extended), or the case is paused."""
+    met = sa.case(*((Timer.deadline_kind == k, c[0].is_not(None)) for k, c in _MET.items()))
+    current = sa.case(*((Timer.deadline_kind == k, c[1]) for k, c in _MET.items()))
+    return sa.case(
+        (Assignment.active.is_(False), "ended"),
+        (met, "met"),
+        (sa.or_(current.is_(None), current != Timer.deadline_at), "extended"),
+        (Case.paused_at.is_not(None), "paused"),
+        else_=None,
+    )
 
 
 def _lock_due(ids: list[int] | None, limit: int) -> list[Due]:
-    met = sa.case(*((Timer.deadline_kind == k, c[0].is_not(None)) for k, c in _MET.items()))
-    current = sa.case(*((Timer.deadline_kind == k, c[1]) for k, c in _MET.items()))
     query = (
-        sa.select(Timer.id, Timer.assignment_id, Assignment.case_id, Assignment.unit_id,
-                  Timer.deadline_kind, Timer.step, Timer.deadline_at, Assignment.active,
-                  met, current, Case.paused_at.is_not(None))
+        sa.select(Timer.id, Timer.assignment_id, Timer.step, _stale_reason())
         .join(Assignment, Assignment.id == Timer.assignment_id)
         .join(Case, Case.id == Assignment.case_id)
         .where(Timer.cancelled_at.is_(None), Timer.due_at <= now())
@@ -86,41 +79,7 @@ def _lock_due(ids: list[int] | None, limit: int) -> list[Due]:
     )
     if ids is not None:
         query = query.where(Timer.id.in_(ids))
-    # The timestamps come back through UTCDateTime from the ORM columns.
     return [Due(*row) for row in db.session.execute(query)]
-
-
-EVENT_COLUMNS = ("case_id", "at", "kind", "public", "actor_kind", "actor_label",
-                 "actor_unit_id", "message", "data")
-
-
-def _event(due: Due, at: datetime) -> tuple:
-    data = {"deadline": due.kind.value, "deadline_at": due.deadline_at.isoformat(),
-            "step": due.step.value}
-    if due.step is TimerStep.REMINDER:
-        kind, message = EventKind.REMINDER, None
-    else:
-        level = LEVELS[due.step]
-        kind, message, data = EventKind.ESCALATED, LEVEL_NOTES[level], data | {"level": level}
-    return (due.case_id, at, kind.value, False, ActorKind.SYSTEM.value, "system",
-            due.unit_id, message, json.dumps(data, ensure_ascii=False))
-
-
-def _insert_events(rows: list[tuple]) -> None:
-    """Append the events: by COPY on PostgreSQL (a sweep may write thousands),
-    row by row elsewhere."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        with connection.connection.cursor() as cursor, cursor.copy(
-            f"COPY case_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    db.session.execute(
-        sa.insert(CaseEvent).values(data=sa.bindparam("data", type_=sa.Text())),
-        [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows],
-    )
 
 
 def _ids(column, ids: list[int]):
@@ -128,30 +87,97 @@ def _ids(column, ids: list[int]):
     return column.in_(sa.bindparam("ids", ids, expanding=True, literal_execute=True))
 
 
+# PostgreSQL fires a batch in one statement: the timers are deleted, their
+# events appended and the levels raised, all from the deleted rows, without a
+# round trip through Python per row. Other databases take the steps below.
+_FIRE_POSTGRESQL = """
+WITH fired AS (
+    DELETE FROM timers t USING assignments a
+    WHERE t.id = ANY(:ids) AND a.id = t.assignment_id
+    RETURNING a.case_id, a.unit_id, t.assignment_id, t.deadline_kind, t.step, t.deadline_at
+), events AS (
+    INSERT INTO case_events (case_id, at, kind, public, actor_kind, actor_label,
+                             actor_unit_id, message, data)
+    SELECT case_id, :at, CASE WHEN step = 'reminder' THEN 'reminder' ELSE 'escalated' END,
+           false, 'system', 'system', unit_id,
+           CASE step WHEN 'level1' THEN :note1 WHEN 'level2' THEN :note2
+                     WHEN 'level3' THEN :note3 END,
+           CASE WHEN step = 'reminder' THEN
+               json_build_object('deadline', deadline_kind, 'deadline_at', deadline_at,
+                                 'step', step)
+           ELSE json_build_object('deadline', deadline_kind, 'deadline_at', deadline_at,
+                                  'step', step, 'level', right(step, 1)::int)
+           END
+    FROM fired
+    RETURNING id
+), raised AS (
+    UPDATE assignments SET escalation_level = lv.level
+    FROM (SELECT assignment_id, max(right(step, 1)::int) AS level FROM fired
+          WHERE step <> 'reminder' GROUP BY assignment_id) AS lv
+    WHERE assignments.id = lv.assignment_id AND assignments.escalation_level < lv.level
+)
+SELECT id FROM events
+"""
+
+
+def _fire_postgresql(ids: list[int], at: datetime) -> list[int]:
+    rows = db.session.execute(
+        sa.text(_FIRE_POSTGRESQL).bindparams(sa.bindparam("at", type_=UTCDateTime)),
+        {"ids": ids, "at": at, "note1": LEVEL_NOTES[1], "note2": LEVEL_NOTES[2],
+         "note3": LEVEL_NOTES[3]},
+    )
+    return [event_id for (event_id,) in rows]
+
+
+def _fire_portable(ids: list[int], at: datetime) -> list[int]:
+    details = db.session.execute(
+        sa.select(Assignment.case_id, Assignment.unit_id, Timer.assignment_id,
+                  Timer.deadline_kind, Timer.step, Timer.deadline_at)
+        .join(Assignment, Assignment.id == Timer.assignment_id)
+        .where(_ids(Timer.id, ids))
+    ).all()
+    events = []
+    for case_id, unit_id, _assignment_id, kind, step, deadline_at in details:
+        data = {"deadline": kind.value, "deadline_at": deadline_at.isoformat(),
+                "step": step.value}
+        if step is TimerStep.REMINDER:
+            event_kind, message = EventKind.REMINDER, None
+        else:
+            event_kind, message = EventKind.ESCALATED, LEVEL_NOTES[LEVELS[step]]
+            data["level"] = LEVELS[step]
+        events.append(CaseEvent(case_id=case_id, at=at, kind=event_kind, public=False,
+                                actor_kind=ActorKind.SYSTEM, actor_label="system",
+                                actor_unit_id=unit_id, message=message, data=data))
+    db.session.add_all(events)
+    db.session.flush()
+    db.session.execute(sa.delete(Timer).where(_ids(Timer.id, ids)))
+    for step, level in LEVELS.items():
+        raise_ids = [a for (_c, _u, a, _k, s, _d) in details if s is step]
+        if raise_ids:
+            db.session.execute(
+                sa.update(Assignment)
+                .where(_ids(Assignment.id, raise_ids), Assignment.escalation_level < level)
+                .values(escalation_level=level)
+            )
+    return [event.id for event in events]
+
+
 def _settle(batch: list[Due]) -> int:
     """Fire or cancel every timer of the batch, in set-based statements."""
     at = now()
     fire, cancel = [], {}
     for due in batch:
-        reason = due.stale_reason()
-        if reason is None:
-            fire.append(due)
+        if due.stale_reason is None:
+            fire.append(due.timer_id)
         else:
-            cancel.setdefault(reason, []).append(due.timer_id)
+            cancel.setdefault(due.stale_reason, []).append(due.timer_id)
     for reason, ids in cancel.items():
         db.session.execute(sa.update(Timer).where(_ids(Timer.id, ids))
                            .values(cancelled_at=at, cancel_reason=reason))
     if fire:
-        _insert_events([_event(d, at) for d in fire])
-        db.session.execute(sa.delete(Timer).where(_ids(Timer.id, [d.timer_id for d in fire])))
-        for step, level in LEVELS.items():
-            ids = [d.assignment_id for d in fire if d.step is step]
-            if ids:
-                db.session.execute(
-                    sa.update(Assignment)
-                    .where(_ids(Assignment.id, ids), Assignment.escalation_level < level)
-                    .values(escalation_level=level)
-                )
+        postgresql = db.session.connection().dialect.name == "postgresql"
+        event_ids = (_fire_postgresql if postgresql else _fire_portable)(fire, at)
+        signals.events_appended.send(event_ids)
     return len(fire)
 
 
