@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 from chinese_calendar import constants as cc_constants
@@ -22,6 +23,13 @@ _SEARCH_LIMIT_DAYS = 3 * 366  # a calendar with no working day must fail, not lo
 PACKAGE_YEARS = range(
     min(d.year for d in cc_constants.holidays), max(d.year for d in cc_constants.holidays) + 1
 )
+
+
+@lru_cache(maxsize=8192)
+def _package_workday(day: date) -> bool:
+    # The package validates and searches its tables on every call; a deadline
+    # asks about the same few weeks dozens of times.
+    return chinese_calendar.is_workday(day)
 
 
 def parse_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -53,7 +61,7 @@ class WorkingCalendar:
         if day in self.overrides:
             return self.overrides[day]
         if day.year in PACKAGE_YEARS:
-            return chinese_calendar.is_workday(day)
+            return _package_workday(day)
         return day.weekday() < 5
 
     def covers(self, year: int) -> bool:

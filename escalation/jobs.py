@@ -23,7 +23,7 @@ from app.queues import job
 from cases import signals
 from cases.models import ActorKind, Assignment, Case, CaseEvent, EventKind
 from cases.models.types import UTCDateTime
-from escalation.models import DeadlineKind, Timer, TimerStep
+from escalation.models import DeadlineKind, Timer, TimerStep, timer_job_id
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Due:
 
     timer_id: int
     assignment_id: int
+    kind: DeadlineKind
     step: TimerStep
     stale_reason: str | None
 
@@ -69,7 +70,8 @@ def _stale_reason() -> sa.ColumnElement:
 
 def _lock_due(ids: list[int] | None, limit: int) -> list[Due]:
     query = (
-        sa.select(Timer.id, Timer.assignment_id, Timer.step, _stale_reason())
+        sa.select(Timer.id, Timer.assignment_id, Timer.deadline_kind, Timer.step,
+                  _stale_reason())
         .join(Assignment, Assignment.id == Timer.assignment_id)
         .join(Case, Case.id == Assignment.case_id)
         .where(Timer.cancelled_at.is_(None), Timer.due_at <= now())
@@ -181,6 +183,20 @@ def _settle(batch: list[Due]) -> int:
     return len(fire)
 
 
+def _schedule_next(due: Due) -> None:
+    """After a step fires, its deadline's next pending step gets its job."""
+    following = db.session.execute(
+        sa.select(Timer.id, Timer.step, Timer.deadline_at, Timer.due_at)
+        .where(Timer.assignment_id == due.assignment_id, Timer.deadline_kind == due.kind,
+               Timer.cancelled_at.is_(None))
+        .order_by(Timer.due_at)
+        .limit(1)
+    ).first()
+    if following is not None:
+        fire_timer.after_commit(following.id, at=following.due_at, job_id=timer_job_id(
+            due.assignment_id, due.kind, following.step, following.deadline_at))
+
+
 @job("escalation")
 def fire_timer(timer_id: int) -> str:
     """The job scheduled for the timer's due time."""
@@ -189,6 +205,8 @@ def fire_timer(timer_id: int) -> str:
         db.session.rollback()
         return f"timer {timer_id}: nothing due"
     fired = _settle(batch)
+    if fired:
+        _schedule_next(batch[0])
     db.session.commit()
     return f"timer {timer_id}: {'fired' if fired else 'cancelled'}"
 

@@ -103,13 +103,19 @@ class Timer(db.Model):
 
     @property
     def job_id(self) -> str:
-        """Unique per assignment, deadline kind, step and deadline."""
-        stamp = int(self.deadline_at.timestamp())
-        return f"timer-{self.assignment_id}-{self.deadline_kind.value}-{self.step.value}-{stamp}"
+        return timer_job_id(self.assignment_id, self.deadline_kind, self.step, self.deadline_at)
 
     @property
     def pending(self) -> bool:
         return self.cancelled_at is None
+
+
+def timer_job_id(
+    assignment_id: int, kind: DeadlineKind, step: TimerStep, deadline_at: datetime
+) -> str:
+    """The RQ job id of one step: unique per assignment, deadline kind, step and deadline."""
+    stamp = int(deadline_at.timestamp())
+    return f"timer-{assignment_id}-{kind.value}-{step.value}-{stamp}"
 
 
 class ExtensionStatus(enum.StrEnum):

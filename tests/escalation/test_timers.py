@@ -66,19 +66,23 @@ def test_deadlines_of_a_case_filed_before_spring_festival(friday_case):
     assert by_kind[(DeadlineKind.RESOLVE, TimerStep.LEVEL3)] == at(3, 17, 17, 30)
 
 
-def test_each_timer_is_scheduled_in_rq_with_a_unique_job_id(friday_case, redis):
+def test_each_deadline_has_its_next_step_scheduled_in_rq(friday_case, clock, redis):
     registry = ScheduledJobRegistry(queue=get_queue("escalation"))
     lead = friday_case.lead_assignment
-    job_ids = set(registry.get_job_ids())
-    timers = db.session.scalars(select(Timer).where(Timer.assignment_id == lead.id)).all()
-    assert {t.job_id for t in timers} == job_ids
-    ack_level1 = next(
-        t for t in timers
-        if (t.deadline_kind, t.step) == (DeadlineKind.ACKNOWLEDGE, TimerStep.LEVEL1)
-    )
-    assert registry.get_scheduled_time(ack_level1.job_id) == at(2, 14, 11, 0).astimezone(
-        registry.get_scheduled_time(ack_level1.job_id).tzinfo
-    )
+    timers = {(t.deadline_kind, t.step): t for t in db.session.scalars(
+        select(Timer).where(Timer.assignment_id == lead.id))}
+    reminders = {timers[(kind, TimerStep.REMINDER)] for kind in DeadlineKind}
+    assert set(registry.get_job_ids()) == {t.job_id for t in reminders}
+    reminder = timers[(DeadlineKind.ACKNOWLEDGE, TimerStep.REMINDER)]
+    level1 = timers[(DeadlineKind.ACKNOWLEDGE, TimerStep.LEVEL1)]
+    reminder_id, level1_job = reminder.id, level1.job_id
+    scheduled = registry.get_scheduled_time(reminder.job_id)
+    assert scheduled == at(2, 14, 10, 0).astimezone(scheduled.tzinfo)
+
+    clock.at = at(2, 14, 10, 1)
+    assert fire_timer(reminder_id).endswith("fired")  # the job RQ runs at its time
+    scheduled = registry.get_scheduled_time(level1_job)  # and the next step is scheduled
+    assert scheduled == at(2, 14, 11, 0).astimezone(scheduled.tzinfo)
 
 
 def test_moving_the_clock_fires_the_reminder_and_each_level_once(friday_case, clock):
