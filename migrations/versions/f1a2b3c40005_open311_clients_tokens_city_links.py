@@ -1,0 +1,24 @@
+"""open311: api clients, tokens, city links
+
+Revision ID: f1a2b3c40005
+Revises: e5c0a7b10004
+Create Date: 2026-11-26 22:25:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = 'f1a2b3c40005'
+down_revision = 'e5c0a7b10004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
