@@ -39,6 +39,14 @@ class Call(db.Model):
     # The operator who took the call at the console and logged it.
     operator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recording_url: Mapped[str | None] = mapped_column(sa.String(500))
+    recording_sid: Mapped[str | None] = mapped_column(sa.String(64))
+    # Fetching the recording into an attachment (channels/phone/jobs.py): the
+    # row says what is pending, so the reconciler can re-enqueue it.
+    recording_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    recording_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recording_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recording_error: Mapped[str | None] = mapped_column(sa.Text)
+    transcript: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     case: Mapped[Case | None] = relationship()
