@@ -22,6 +22,7 @@ OUTBOX_LABELS = {
     OutboxStatus.SENT: _l("Sent"),
     OutboxStatus.FAILED: _l("Failed"),
     OutboxStatus.LOCAL: _l("Kept locally (no mail server)"),
+    OutboxStatus.SUPPRESSED: _l("Not sent (opted out)"),
 }
 
 

@@ -11,7 +11,8 @@ from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.extensions import db, limiter
-from app.public.timeline import public_timeline
+from app.public.portal import case_page, init_portal
+from cases.merge import surviving
 from cases.models import Case
 from cases.tracking import is_valid, normalise
 
@@ -79,7 +80,11 @@ def track():
     if form.validate_on_submit():
         case = _find_case(form.tracking_number.data, form.phone_last4.data)
         not_found = case is None
-    timeline = public_timeline(case) if case else []
+    if case is not None:  # a merged number shows the case it was joined into
+        return case_page(surviving(case))
     return render_template(
-        "public/track.html", form=form, case=case, timeline=timeline, not_found=not_found
+        "public/track.html", form=form, case=None, timeline=[], not_found=not_found
     )
+
+
+init_portal(bp)

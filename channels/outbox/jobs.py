@@ -14,7 +14,7 @@ be taken back, so the choice is at most once, never silently.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -39,16 +39,36 @@ def send_job_id(outbox_id: int, attempt: int) -> str:
     return f"outbox-{outbox_id}-{attempt}"
 
 
-def put(message: OutboxMessage) -> OutboxMessage:
+def put(message: OutboxMessage, *, hold_until: datetime | None = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; its send job
-    is enqueued only once that transaction commits."""
+    is enqueued only once that transaction commits.
+
+    `hold_until` (quiet hours) keeps it pending until then: its job is
+    scheduled for that time and the reconciler sends it if the job is lost.
+    An SMS to a number that opted out is kept, marked suppressed, never sent.
+    """
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.created_at = message.updated_at = now()
+    message.next_attempt_at = hold_until
+    reason = _suppressed(message.channel, message.recipient)
+    if reason:
+        message.status, message.last_error = OutboxStatus.SUPPRESSED, reason
     db.session.add(message)
     db.session.flush()
-    send.after_commit(message.id, job_id=send_job_id(message.id, 0))
+    if not reason:
+        send.after_commit(message.id, job_id=send_job_id(message.id, 0), at=hold_until)
     return message
+
+
+def _suppressed(channel: str, recipient: str) -> str | None:
+    """Why this message must not be sent at all, or None."""
+    if channel == "sms":
+        from channels.phone.models import is_opted_out
+
+        if is_opted_out(recipient):
+            return "the number opted out of SMS (退订)"
+    return None
 
 
 def _claim(outbox_id: int, source: OutboxStatus, target: OutboxStatus, *,
@@ -79,17 +99,23 @@ def send(outbox_id: int) -> str:
     row = db.session.get(OutboxMessage, outbox_id)
     if row is None:
         return f"outbox message {outbox_id} does not exist"
-    channel = row.channel
+    channel, recipient = row.channel, row.recipient
     db.session.rollback()  # read nothing stale: the claim below decides
     try:
         sender = sender_for(channel, current_app.config)
     except LookupError as exc:
         _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.FAILED, last_error=str(exc))
         return str(exc)
+    reason = _suppressed(channel, recipient)
+    db.session.rollback()
+    if reason:  # opted out while the message waited (quiet hours, a retry)
+        _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.SUPPRESSED, last_error=reason)
+        return f"outbox message {outbox_id} not sent: {reason}"
     if not sender.configured():
-        if _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.LOCAL):
+        # A held message (quiet hours) is not due yet, even for the local outbox.
+        if _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.LOCAL, due=True):
             return f"outbox message {outbox_id} kept in the local outbox: no server is configured"
-        return f"outbox message {outbox_id} is not pending"
+        return f"outbox message {outbox_id} is not pending and due"
     if not _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.SENDING, due=True,
                   attempts=OutboxMessage.attempts + 1):
         return f"outbox message {outbox_id} is not pending and due, or another job has it"

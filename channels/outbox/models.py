@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now
 from app.extensions import db
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from cases.models.types import UTCDateTime, enum_type
 
 
@@ -20,6 +20,7 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"  # given up, with the reason in last_error
     LOCAL = "local"  # no server is configured: kept here for administrators to read
+    SUPPRESSED = "suppressed"  # not sent on purpose (the number opted out), reason in last_error
 
 
 class OutboxMessage(db.Model):
@@ -36,7 +37,7 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_events.id"))
-    channel: Mapped[str] = mapped_column(sa.String(16))  # "email"; later "sms"
+    channel: Mapped[str] = mapped_column(sa.String(16))  # "email" or "sms"
     # What the message is for; "acknowledgement" counts towards the auto-reply limit.
     purpose: Mapped[str] = mapped_column(sa.String(32))
     recipient: Mapped[str] = mapped_column(sa.String(254))
@@ -58,6 +59,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case | None] = relationship()
+    event: Mapped[CaseEvent | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.channel} {self.status.value}>"

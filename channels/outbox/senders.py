@@ -154,14 +154,37 @@ def _text(reply: bytes | str) -> str:
     return reply
 
 
-SENDERS: dict[str, type[EmailSender]] = {"email": EmailSender}
+def _sms_sender(config: Mapping[str, Any]) -> Sender:
+    from channels.phone.sms import SmsSender  # the phone channel's; imported late (no cycle)
+
+    return SmsSender(config)
+
+
+SENDERS: dict[str, Any] = {"email": EmailSender, "sms": _sms_sender}
+
+
+class NoServer:
+    """A known channel whose sender is not installed in this deployment: its
+    messages stay in the local outbox, as with a sender not configured."""
+
+    def configured(self) -> bool:
+        return False
+
+    def send(self, message: OutboxMessage) -> None:
+        raise SendFailed(f"no sender is installed for {message.channel}", retry=False)
+
+
+# Channels the notifications write to, whether or not a sender is installed.
+KNOWN_CHANNELS = frozenset({"email", "sms"})
 
 
 def sender_for(channel: str, config: Mapping[str, Any]) -> Sender:
-    try:
-        return SENDERS[channel](config)
-    except KeyError:
-        raise LookupError(
-            f"no sender for channel {channel!r}; the channels are {', '.join(SENDERS)}"
-        ) from None
+    factory = SENDERS.get(channel)
+    if factory is not None:
+        return factory(config)
+    if channel in KNOWN_CHANNELS:
+        return NoServer()
+    raise LookupError(
+        f"no sender for channel {channel!r}; the channels are {', '.join(SENDERS)}"
+    )
 

@@ -13,7 +13,7 @@ from cases.states import CaseStatus
 def test_a_committed_case_is_dispatched_by_the_worker(make_case, work):
     case = make_case(category_code="road-damage", address_text="港湾路15号")
     assert case.status is CaseStatus.RECEIVED
-    assert work() == 1
+    assert work() == 2  # the dispatch, and the SMS receipt to the citizen (outbox)
     db.session.refresh(case)
     assert case.status is CaseStatus.DISPATCHED
     assert case.lead_assignment.unit.code == "city-management"
