@@ -1,0 +1,31 @@
+"""`flask evaluation ...`: demo history and the rollup job by hand."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+evaluation_cli = AppGroup("evaluation", help="Performance evaluation (绩效考评).")
+
+
+@evaluation_cli.command("generate-history")
+@click.option("--days", default=30, show_default=True, help="Days of history, ending yesterday.")
+@click.option("--per-day", default=40, show_default=True, help="Cases a working day.")
+@click.option("--seed", default=8, show_default=True)
+def generate_history(days: int, per_day: int, seed: int) -> None:
+    """Make a realistic month of demo activity (cases, deadlines met and missed,
+    returns, extensions, callbacks, redo) and write its rollups."""
+    from evaluation.history import generate
+
+    made = generate(days, per_day, seed, progress=click.echo)
+    click.echo(f"{made['cases']} cases, {made['escalations']} escalations; "
+               f"{made['days_materialised']} day(s) of rollups written.")
+
+
+@evaluation_cli.command("refresh")
+def refresh() -> None:
+    """Write the rollups of every past day not yet written (what the cron job does)."""
+    from evaluation import rollups
+
+    days = rollups.refresh()
+    click.echo(f"{len(days)} day(s) written." if days else "Nothing to write.")
