@@ -19,6 +19,7 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
+	$(BIN)/flask open311-demo load
 	$(BIN)/python -m app.supervisor
 
 test: $(STAMP) translations

@@ -77,6 +77,7 @@ class System:
             OPEN311_API_KEYS=f"bench={API_KEY}",
             SECRET_KEY="bench-secret-not-for-production",
             TRACK_RATE_LIMIT="1000000 per minute",
+            OPEN311_RATE_LIMIT="1000000 per minute",
         )
         self.redis_url = redis_url
         self.children: list[subprocess.Popen] = []

@@ -1,5 +1,5 @@
-"""Open311 GeoReport v2 (the subset of the walking skeleton): services,
-POST requests and GET requests/<id>, in JSON."""
+"""Open311 GeoReport v2, all of it, in JSON and XML, with the
+servicerequestupdates extension (see docs/open311.md)."""
 
 from channels.open311.views import bp
 

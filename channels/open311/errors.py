@@ -1,6 +1,7 @@
 """Open311 errors in the standard's own words, everywhere under `/open311/`.
 
-The body is `[{"code": N, "description": "..."}]`, sent with HTTP status N.
+The body is `[{"code": N, "description": "..."}]` (or `<errors><error>` for a
+`.xml` URL), sent with HTTP status N.
 Besides the errors the views return themselves, this covers:
 
 - routing errors (an unknown path, a wrong method): Flask raises those before
@@ -15,7 +16,6 @@ Besides the errors the views return themselves, this covers:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 
 from flask import Blueprint, Response, current_app, request
@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
 from app.extensions import db
+from channels.open311.formats import requested_format, respond
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +31,10 @@ PREFIX = "/open311"
 RETRY_AFTER_SECONDS = 30
 
 
-def json_response(body: object, status: int = 200) -> Response:
-    """JSON as UTF-8, Chinese readable as written (not \\u-escaped)."""
-    return current_app.response_class(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        content_type="application/json; charset=utf-8",
-    )
-
-
 def error(code: int, description: str) -> Response:
-    return json_response([{"code": code, "description": description}], code)
+    """The standard's error body, in the format the URL asked for."""
+    return respond([{"code": code, "description": description}], "errors",
+                   requested_format(), code)
 
 
 def under_open311(path: str) -> bool:

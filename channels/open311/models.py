@@ -84,3 +84,21 @@ def client_for_key(key: str, configured: str) -> str | None:
         select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.active.is_(True))
     )
     return row.client if row else None
+
+
+class RequestExtras(db.Model):
+    """What a client sent that the case has no column for: the attribute
+    values, media_url, device_id, account_id. Written only when there is
+    something to keep, so a plain request costs no extra row."""
+
+    __tablename__ = "open311_requests"
+
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), primary_key=True)
+    attributes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    media_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    device_id: Mapped[str | None] = mapped_column(sa.String(100))
+    account_id: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+# Registered with the other models (the app imports this module for that).
+from channels.open311.attributes import ServiceAttribute  # noqa: E402, F401

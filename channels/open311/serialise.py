@@ -16,19 +16,20 @@ def iso(dt: datetime | None) -> str | None:
     return local(dt).isoformat(timespec="seconds") if dt else None
 
 
-def service_json(category: Category) -> dict[str, Any]:
+def service_json(category: Category, metadata: bool = False) -> dict[str, Any]:
+    """`metadata` is true when the category has attributes (services/<code>)."""
     return {
         "service_code": category.code,
         "service_name": category.name_zh,
         "description": category.description_zh or None,
-        "metadata": False,
+        "metadata": metadata,
         "type": "realtime",
         "keywords": category.name_en,
         "group": category.group_zh or None,
     }
 
 
-def service_request_json(case: Case) -> dict[str, Any]:
+def service_request_json(case: Case, media_url: str | None = None) -> dict[str, Any]:
     lead = case.lead_assignment
     return {
         "service_request_id": case.tracking_number,
@@ -47,14 +48,16 @@ def service_request_json(case: Case) -> dict[str, Any]:
         "zipcode": None,
         "lat": case.lat,
         "long": case.long,
-        "media_url": None,
+        "media_url": media_url,
     }
 
 
 NOTICE = "已受理，将在处理后更新状态。Received; status will be updated as it is handled."
 
 
-def request_response(case: Case) -> dict[str, Any]:
+def request_response(case: Case, token: str) -> dict[str, Any]:
     """The answer to a created request. `account_id` is left out: the standard
-    types it as a string, and there are no client accounts here."""
-    return {"service_request_id": case.tracking_number, "service_notice": NOTICE}
+    types it as a string, and there are no client accounts here. The token is
+    given too, so a client written for deferred processing can use tokens/."""
+    return {"service_request_id": case.tracking_number, "token": token,
+            "service_notice": NOTICE}

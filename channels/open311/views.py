@@ -1,48 +1,57 @@
-"""Open311 GeoReport v2 endpoints under `/open311/v2/`.
+"""Open311 GeoReport v2 endpoints under `/open311/v2/`, in .json and .xml.
 
 Errors use the standard's body, `[{"code": N, "description": "..."}]`, with
-the same HTTP status (see `errors`). A case is acknowledged with 201 only
-after it is committed.
+the same HTTP status, in the format of the URL (see `errors`). A case is
+acknowledged with 201 only after it is committed. What a POST carries is
+read in `post`; the filters of GET requests in `query`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from cases.actors import client
 from cases.errors import InvalidRequest
 from cases.models import Case, Category
 from cases.tracking import is_valid
-from channels.intake import Intake, accept
-from channels.open311 import errors
-from channels.open311.errors import error, json_response
-from channels.open311.models import channel_for, client_for_key
-from channels.open311.serialise import request_response, service_json, service_request_json
+from channels.city12319 import link as city
+from channels.intake import accept
+from channels.open311 import demo, errors
+from channels.open311.attributes import ServiceAttribute, definitions
+from channels.open311.errors import error
+from channels.open311.formats import FORMATS, respond
+from channels.open311.post import PARAMS, Refused, api_client, city_fields, extras, intake
+from channels.open311.query import BadQuery, requests_query, with_media
+from channels.open311.serialise import (
+    request_response,
+    service_json,
+    service_request_json,
+)
+from channels.open311.updates import updates
 
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2", cli_group="open311-demo")
 csrf.exempt(bp)
 errors.register(bp)
+demo.register(bp)
 
-MAX_NAME = 100  # Case.contact_name and Citizen.name
-MAX_EMAIL = 254
-MAX_SERVICE_CODE = 64
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# The intake's field names, as the standard calls them.
-_PARAMS = {"address": "address_string"}
+DEFAULT_RATE = "100 per second"  # per key; OPEN311_RATE_LIMIT (config) overrides
 
 
-class Refused(Exception):
-    """The request is refused with this Open311 error."""
+def _rate_key() -> str:
+    """Limits count per API key when one is given, else per address."""
+    key = request.form.get("api_key") or request.args.get("api_key")
+    return f"key:{key}" if key else f"ip:{request.remote_addr}"
 
-    def __init__(self, code: int, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
+
+def _rate() -> str:
+    return current_app.config.get("OPEN311_RATE_LIMIT", DEFAULT_RATE)
+
+
+limited = limiter.limit(_rate, key_func=_rate_key)
 
 
 @bp.errorhandler(Refused)
@@ -51,109 +60,147 @@ def _refused(exc: Refused) -> Response:
     return error(exc.code, exc.description)
 
 
-def _json_only(response_format: str) -> None:
-    if response_format != "json":
-        raise Refused(400, f"format {response_format!r} is not served yet; use .json")
+@bp.errorhandler(BadQuery)
+def _bad_query(exc: BadQuery) -> Response:
+    return error(400, str(exc))
+
+
+def _check_format(response_format: str) -> str:
+    if response_format not in FORMATS:
+        raise Refused(400, f"format {response_format[:20]!r} is not served; use .json or .xml")
+    return response_format
+
+
+def _tokens() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="open311-token")
+
+
+@bp.get("/discovery.<response_format>")
+@limited
+def discovery(response_format: str) -> Response:
+    fmt = _check_format(response_format)
+    url = url_for("open311.services", response_format="json", _external=True)
+    body = {
+        "changeset": "2026-11-26T00:00:00+08:00",
+        "contact": current_app.config.get("OPEN311_CONTACT", "黄埔区城市运行管理中心"),
+        "key_service": "API keys are issued by the district's administrators (api_keys).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": url.rsplit("/", 1)[0],
+                "changeset": "2026-11-26T00:00:00+08:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    return respond(body, "discovery", fmt)
 
 
 @bp.get("/services.<response_format>")
+@limited
 def services(response_format: str) -> Response:
-    _json_only(response_format)
+    fmt = _check_format(response_format)
     categories = db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
     )
-    return json_response([service_json(c) for c in categories])
+    with_attributes = set(db.session.scalars(select(ServiceAttribute.category_id).distinct()))
+    body = [service_json(c, c.id in with_attributes) for c in categories]
+    return respond(body, "services", fmt)
 
 
-def _field(name: str) -> str:
-    return request.form.get(name, "").replace("\x00", "").strip()
-
-
-def _coordinate(name: str) -> float | None:
-    raw = _field(name)
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise Refused(400, f"{name} must be a number, not {raw[:40]!r}") from None
-    if not math.isfinite(value):
-        raise Refused(400, f"{name} must be a finite number")
-    return value
-
-
-def _client() -> str:
-    key = request.form.get("api_key", "")
-    if not key:
-        raise Refused(403, "api_key is required")
-    name = client_for_key(key, current_app.config["OPEN311_API_KEYS"])
-    if name is None:
-        raise Refused(403, "api_key is not valid")
-    return name
-
-
-def _service_code() -> str:
-    code = request.form.get("service_code", "").strip()
-    if not code:
-        raise Refused(400, "service_code is required")
-    if "\x00" in code or len(code) > MAX_SERVICE_CODE:
-        raise Refused(404, f"service_code {code[:MAX_SERVICE_CODE]!r} not found")
-    return code
-
-
-def _intake(client_name: str) -> Intake:
-    """The request as an Intake; what only Open311 knows is checked here, the
-    rest by `accept`."""
-    service_code = _service_code()
-    address = _field("address_string") or _field("address_id")
-    lat, long = _coordinate("lat"), _coordinate("long")
-    if (lat is None) != (long is None):
-        raise Refused(400, "lat and long must be given together")
-    if address == "" and lat is None:
-        raise Refused(400, "a location is required: address_string, address_id, or lat and long")
-    name = " ".join(p for p in (_field("last_name"), _field("first_name")) if p)
-    if len(name) > MAX_NAME:
-        raise Refused(400, f"first_name and last_name are longer than {MAX_NAME} characters")
-    email = _field("email")
-    if email and (len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email)):
-        raise Refused(400, "email is not a valid email address")
-    return Intake(
-        channel=channel_for(client_name),
-        category_code=service_code,
-        description=request.form.get("description", ""),
-        address_text=address or None,
-        lat=lat,
-        long=long,
-        phone=_field("phone") or None,
-        name=name or None,
-        email=email or None,
+@bp.get("/services/<service_code>.<response_format>")
+@limited
+def service_definition(service_code: str, response_format: str) -> Response:
+    fmt = _check_format(response_format)
+    category = db.session.scalar(
+        select(Category).where(Category.code == service_code, Category.active.is_(True))
     )
+    if category is None:
+        raise Refused(404, f"service_code {service_code[:64]!r} not found")
+    body = {
+        "service_code": category.code,
+        "attributes": [d.as_json() for d in definitions(category.id)],
+    }
+    return respond(body, "service_definition", fmt)
+
+
+def _existing_city_case(city_case_id: str, fmt: str) -> Response | None:
+    case = city.existing_case(city_case_id)
+    if case is None:
+        return None
+    return respond([request_response(case, _tokens().dumps(case.tracking_number))],
+                   "requests", fmt, 200)
 
 
 @bp.post("/requests.<response_format>")
+@limited
 def create_request(response_format: str) -> Response:
-    _json_only(response_format)
-    client_name = _client()
-    intake = _intake(client_name)
+    fmt = _check_format(response_format)
+    client_name = api_client()
+    the_intake, given = intake(client_name)
+    city_case = city_fields(client_name, given)
+    if city_case and (answer := _existing_city_case(city_case[0], fmt)):
+        return answer  # the same city case number never makes two cases
     try:
-        case = accept(intake, client(client_name))
+        case = accept(the_intake, client(client_name))
     except InvalidRequest as exc:
         if exc.field == "category":
-            raise Refused(404, f"service_code {intake.category_code!r} not found") from exc
-        raise Refused(400, f"{_PARAMS.get(exc.field, exc.field)} {exc.message}") from exc
+            raise Refused(404, f"service_code {the_intake.category_code!r} not found") from exc
+        raise Refused(400, f"{PARAMS.get(exc.field, exc.field)} {exc.message}") from exc
+    extras(case, given, reserved=city.CITY_ATTRIBUTES if city_case else frozenset())
     # The answer is built before the commit, which expires the case: reading
     # it afterwards would load the row again just to echo its tracking number.
-    answer = [request_response(case)]
-    db.session.commit()  # an OperationalError here is answered 503 by `errors`
-    return json_response(answer, 201)
+    answer = [request_response(case, _tokens().dumps(case.tracking_number))]
+    try:
+        if city_case:
+            city.link(case, *city_case)
+        db.session.commit()  # an OperationalError here is answered 503 by `errors`
+    except IntegrityError:
+        db.session.rollback()  # another post of the same city case won the race
+        if city_case and (existing := _existing_city_case(city_case[0], fmt)):
+            return existing
+        raise
+    return respond(answer, "requests", fmt, 201)
+
+
+@bp.get("/requests.<response_format>")
+@limited
+def list_requests(response_format: str) -> Response:
+    fmt = _check_format(response_format)
+    rows = db.session.execute(requests_query(request.args)).unique().all()
+    return respond([service_request_json(case, media) for case, media in rows], "requests", fmt)
 
 
 @bp.get("/requests/<service_request_id>.<response_format>")
 def get_request(service_request_id: str, response_format: str) -> Response:
-    _json_only(response_format)
-    case = None
+    fmt = _check_format(response_format)
+    row = None
     if is_valid(service_request_id):
-        case = db.session.scalar(select(Case).where(Case.tracking_number == service_request_id))
-    if case is None:
+        row = db.session.execute(
+            with_media(select(Case)).where(Case.tracking_number == service_request_id)
+        ).first()
+    if row is None:
         raise Refused(404, f"service_request_id {service_request_id[:40]!r} not found")
-    return json_response([service_request_json(case)])
+    if row[0].merged_into_id is not None:  # merged: answer for the case it joined
+        row = db.session.execute(
+            with_media(select(Case)).where(Case.id == row[0].merged_into_id)).first()
+    return respond([service_request_json(row[0], row[1])], "requests", fmt)
+
+
+@bp.get("/tokens/<token>.<response_format>")
+@limited
+def token(token: str, response_format: str) -> Response:
+    fmt = _check_format(response_format)
+    try:
+        number = _tokens().loads(token)
+    except BadSignature:
+        raise Refused(404, f"token {token[:40]!r} not found") from None
+    return respond([{"service_request_id": number, "token": token}], "tokens", fmt)
+
+
+@bp.get("/servicerequestupdates.<response_format>")
+@limited
+def request_updates(response_format: str) -> Response:
+    fmt = _check_format(response_format)
+    return respond(updates(request.args), "updates", fmt)
