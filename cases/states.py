@@ -6,7 +6,9 @@
                   (transfer)   awaiting_info (待补充: the clock pauses)
 
 No rule matched: the dispatcher queue (unrouted). A transfer (转办) from
-dispatched or acknowledged starts again at dispatched with the new unit.
+dispatched or acknowledged starts again at dispatched with the new unit. A
+lead unit that returns (退单) a misrouted case, before or after signing,
+sends it back to the dispatcher queue (dispatched/acknowledged -> unrouted).
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ class CaseStatus(enum.StrEnum):
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.RECEIVED: frozenset({CaseStatus.DISPATCHED, CaseStatus.UNROUTED}),
     CaseStatus.UNROUTED: frozenset({CaseStatus.DISPATCHED}),
-    CaseStatus.DISPATCHED: frozenset({CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED}),
+    CaseStatus.DISPATCHED: frozenset(
+        {CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED, CaseStatus.UNROUTED}
+    ),
     CaseStatus.ACKNOWLEDGED: frozenset(
-        {CaseStatus.RESOLVED, CaseStatus.AWAITING_INFO, CaseStatus.DISPATCHED}
+        {CaseStatus.RESOLVED, CaseStatus.AWAITING_INFO, CaseStatus.DISPATCHED,
+         CaseStatus.UNROUTED}
     ),
     CaseStatus.AWAITING_INFO: frozenset({CaseStatus.ACKNOWLEDGED}),
     CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED}),

@@ -126,10 +126,12 @@ def _load_rules(specs, categories: dict[str, Category], units, added) -> None:
             select(RoutingRule).where(RoutingRule.category_id == category.id, same_area)
         )
         if exists is None:
-            db.session.add(
-                RoutingRule(category=category, area=area, target_kind=kind, target_unit=unit)
-            )
+            exists = RoutingRule(category=category, area=area, target_kind=kind, target_unit=unit)
+            db.session.add(exists)
             added["rules"] += 1
+        for code in spec.get("assist", ()):  # assisting units (协办)
+            if units[code] not in exists.assist_units:
+                exists.assist_units.append(units[code])
 
 
 def _load_users(specs, units, password: str, added) -> None:

@@ -30,6 +30,7 @@ from app.supervision.panel import PREFIX, set_priority_choices, set_transfer_cho
 from app.web import localname
 from app.workbench import perform
 from cases import operations
+from cases.collaboration import held_cases_query
 from cases.models import Case, OrgUnit, Priority
 from escalation import operations as supervision
 from escalation.limits import current_calendar
@@ -94,8 +95,11 @@ def index():
         per_page=PAGE_SIZE,
         error_out=False,
     )
+    # Returned twice (the ping-pong guard): the supervisor decides where it goes.
+    held = db.paginate(held_cases_query(), page=1, per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "supervision/desk.html",
+        held=held,
         form=form,
         filters=filters,
         page=page,
@@ -156,7 +160,7 @@ def comment(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/transfer")
-@roles_required(*SUPERVISOR_ROLES)
+@roles_required(Role.DISPATCHER, *SUPERVISOR_ROLES)  # 转办: dispatchers transfer too
 def transfer(tracking_number: str):
     form = set_transfer_choices(TransferForm(prefix=PREFIX["transfer"]))
     if not form.validate_on_submit():

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -55,3 +62,44 @@ def unit_forms() -> dict[str, FlaskForm]:
         "received": InformationReceivedForm(),
         "extension": ExtensionForm(),
     }
+
+
+# -- collaboration: return (退单), assisting units (协办), the dispatcher --------
+
+RETURN_REASONS = (
+    ("not_responsible", _l("Not our responsibility")),
+    ("wrong_area", _l("Wrong area")),
+    ("duplicate", _l("Duplicate")),
+    ("insufficient_information", _l("Insufficient information")),
+    ("other", _l("Other")),
+)
+
+
+class ReturnForm(FlaskForm):
+    reason = SelectField(_l("Reason for the return"),
+                         choices=[SelectChoice(code, label) for code, label in RETURN_REASONS],
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Why the case is not ours (for the dispatcher)"),
+                         validators=[DataRequired(), Length(max=2000)])
+
+
+class AssistReplyForm(FlaskForm):
+    text = TextAreaField(_l("Reply to the lead unit"),
+                         validators=[DataRequired(), Length(max=4000)])
+
+
+class AssistRequestForm(FlaskForm):
+    unit = SelectField(_l("Unit asked to assist"), validators=[DataRequired()])
+    note = TextAreaField(_l("What the unit should do"),
+                         validators=[DataRequired(), Length(max=2000)])
+
+
+class AddAssistForm(FlaskForm):
+    unit = SelectField(_l("Assisting unit"), validators=[DataRequired()])
+    note = StringField(_l("Note for the unit (optional)"),
+                       validators=[Optional(), Length(max=500)])
+
+
+class WaiveForm(FlaskForm):
+    reason = TextAreaField(_l("Why the lead may resolve without these replies"),
+                           validators=[DataRequired(), Length(max=2000)])

@@ -20,6 +20,16 @@ class AssignmentRole(enum.StrEnum):
     ASSIST = "assist"
 
 
+class ReturnReason(enum.StrEnum):
+    """Why a unit returned (退单) a case; the unit writes the details too."""
+
+    NOT_RESPONSIBLE = "not_responsible"  # 非本单位职责
+    WRONG_AREA = "wrong_area"  # 不属本辖区
+    DUPLICATE = "duplicate"  # 重复工单
+    INSUFFICIENT_INFORMATION = "insufficient_information"  # 信息不全
+    OTHER = "other"
+
+
 class AssignmentStatus(enum.StrEnum):
     ASSIGNED = "assigned"  # waiting for the unit to sign (签收)
     ACKNOWLEDGED = "acknowledged"
@@ -51,6 +61,10 @@ class Assignment(db.Model):
     # Not indexed: the sweep raises it for thousands of rows at once, and an
     # unindexed column lets PostgreSQL update them in place (HOT).
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 退单: set when the unit gave its share back; the assignment is then inactive.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[ReturnReason | None] = mapped_column(enum_type(ReturnReason))
+    return_note: Mapped[str | None] = mapped_column(sa.Text)
 
     case: Mapped[Case] = relationship(back_populates="assignments")
     unit: Mapped[OrgUnit] = relationship()

@@ -51,6 +51,15 @@ class Category(db.Model):
         return self.description_en if locale.startswith("en") else self.description_zh
 
 
+# The units a rule names to assist (协办) whoever leads the case.
+routing_rule_assists = sa.Table(
+    "routing_rule_assists",
+    db.metadata,
+    sa.Column("rule_id", sa.ForeignKey("routing_rules.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("org_units.id"), primary_key=True),
+)
+
+
 class RoutingRule(db.Model):
     """Category x area -> unit. An area-less rule applies everywhere; the
     most specific area (community, then street) wins."""
@@ -72,3 +81,7 @@ class RoutingRule(db.Model):
     category: Mapped[Category] = relationship(back_populates="rules")
     area: Mapped[OrgUnit | None] = relationship(foreign_keys=[area_id])
     target_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[target_unit_id])
+    # Units that assist the lead on every case this rule routes (主办/协办).
+    assist_units: Mapped[list[OrgUnit]] = relationship(
+        secondary=routing_rule_assists, order_by=OrgUnit.code
+    )

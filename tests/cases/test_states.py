@@ -20,6 +20,8 @@ ALLOWED = {
     (S.DISPATCHED, S.ACKNOWLEDGED),
     (S.DISPATCHED, S.DISPATCHED),  # transfer before signing
     (S.ACKNOWLEDGED, S.DISPATCHED),  # transfer after signing
+    (S.DISPATCHED, S.UNROUTED),  # returned (退单) before signing
+    (S.ACKNOWLEDGED, S.UNROUTED),  # returned after signing
     (S.ACKNOWLEDGED, S.RESOLVED),
     (S.ACKNOWLEDGED, S.AWAITING_INFO),
     (S.AWAITING_INFO, S.ACKNOWLEDGED),
