@@ -45,6 +45,9 @@ class Case(db.Model):
     # While the case waits for the citizen (待补充) its clock is paused.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supervised: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 挂牌督办
+    # 合并: the case this duplicate was joined into (cases/merge.py); its citizen
+    # is then a party of that case, and its number finds that case.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     # Optimistic locking: two workers changing one case cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -54,6 +57,7 @@ class Case(db.Model):
     citizen: Mapped[Citizen | None] = relationship()
     community: Mapped[OrgUnit | None] = relationship(foreign_keys=[community_id])
     street: Mapped[OrgUnit | None] = relationship(foreign_keys=[street_id])
+    merged_into: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     assignments: Mapped[list[Assignment]] = relationship(  # noqa: F821
         back_populates="case", order_by="Assignment.id"
     )
