@@ -20,7 +20,3 @@ case_resumed = _signals.signal("case-resumed")
 # sender: the CaseEvent just added to the session (not yet flushed); the
 # notifications and the callback survey listen.
 event_recorded = _signals.signal("event-recorded")
-# sender: the ids of events written in bulk around the ORM (the escalation
-# sweep's reminders and escalations), once they are in the session's
-# transaction; event_recorded is not sent for them.
-events_appended = _signals.signal("events-appended")

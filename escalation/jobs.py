@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from app.clock import now
 from app.extensions import db
 from app.queues import job
-from cases import signals
 from cases.models import ActorKind, Assignment, Case, CaseEvent, EventKind
 from cases.models.types import UTCDateTime
 from escalation.models import DeadlineKind, Timer, TimerStep, timer_job_id
@@ -177,9 +176,10 @@ def _settle(batch: list[Due]) -> int:
         db.session.execute(sa.update(Timer).where(_ids(Timer.id, ids))
                            .values(cancelled_at=at, cancel_reason=reason))
     if fire:
+        # Written around the operations: no event_recorded signal is sent;
+        # staff notifications find these events by a scan (channels/notify).
         postgresql = db.session.connection().dialect.name == "postgresql"
-        event_ids = (_fire_postgresql if postgresql else _fire_portable)(fire, at)
-        signals.events_appended.send(event_ids)
+        (_fire_postgresql if postgresql else _fire_portable)(fire, at)
     return len(fire)
 
 
