@@ -76,3 +76,38 @@ def test_a_call_pops_up_with_the_callers_history_and_is_logged(page, make_case):
     assert (call.case_id, call.outcome) == (case.id, "logged")
     # The logged call stays on the board while the caller is on the line, marked as logged.
     expect(page.locator(f"#call-{call.id}")).to_contain_text(case.tracking_number)
+
+
+def test_a_signed_call_asking_for_an_operator_pops_up_on_the_console(
+        page, live_server, browser_app, make_case, monkeypatch):
+    """The whole path: Twilio's signed webhooks (the call, then the caller
+    pressing 0) reach the server, and the console shows the caller."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urljoin
+
+    import requests
+    from twilio.request_validator import RequestValidator
+
+    token = "browser-twilio-token"
+    monkeypatch.setitem(browser_app.config, "PUBLIC_BASE_URL", live_server)
+    monkeypatch.setitem(browser_app.config, "TWILIO_AUTH_TOKEN", token)
+    earlier = make_case(phone="13800138000", address_text="港湾路15号")
+    sign_in_to_console(page)
+
+    def twilio(url: str, **params: str) -> ET.Element:
+        params = {"CallSid": "CA" + "7" * 32, "AccountSid": "AC" + "1" * 32,
+                  "From": CALLER, "To": "+862000095100", "CallStatus": "in-progress"} | params
+        signature = RequestValidator(token).compute_signature(url, params)
+        reply = requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
+                              timeout=10)
+        assert reply.status_code == 200, reply.text
+        return ET.fromstring(reply.content)
+
+    greeting = twilio(f"{live_server}/twilio/voice")
+    menu = greeting.find("Gather")
+    twilio(urljoin(f"{live_server}/twilio/voice", menu.get("action")), Digits="0")
+
+    item = page.locator("#call-list > *").first
+    expect(item).to_contain_text(CALLER)
+    expect(item).to_contain_text("95100")
+    expect(page.locator("#history-cases")).to_contain_text(earlier.tracking_number)
