@@ -141,7 +141,9 @@ class job:  # noqa: N801 - used as a decorator, like rq's own
         def after_commit(*args: Any, job_id: str, at: datetime | None = None) -> None:
             from app.extensions import db
 
-            pending = db.session().info.setdefault(_PENDING, [])
+            session = db.session()
+            session.connection()  # the jobs belong to this transaction: a rollback drops them
+            pending = session.info.setdefault(_PENDING, [])
             pending.append((self.queue, run, args, job_id, at))
 
         def enqueue(*args: Any, job_id: str) -> Job | None:
@@ -164,6 +166,10 @@ def _enqueue_all_unless_pending(pending: list[tuple]) -> None:
     try:
         existing = Job.fetch_many([item[3] for item in pending], connection=connection)
         with connection.pipeline() as pipe:
+            # Buffer from the start: RQ's enqueue_at puts the pipeline in
+            # immediate mode (WATCH) otherwise, and an enqueue after it then
+            # fails, dropping the whole batch.
+            pipe.multi()
             for (queue, func, args, job_id, at), found in zip(pending, existing, strict=True):
                 if found is not None and found.get_status(refresh=False) in _ACTIVE:
                     continue
