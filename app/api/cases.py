@@ -1,0 +1,210 @@
+"""GET /api/v1/cases, GET /api/v1/cases/<tracking_number> and the workbench
+actions as POSTs. Each action runs the same operation as the workbench page
+(cases.operations, cases.collaboration, escalation.operations) for the
+token's user, then answers with the case as it now is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask import g, jsonify, request
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.api import ApiError, bp
+from app.api.scope import in_scope, may_read, may_use_cases
+from app.api.serialize import case_json, case_summary
+from app.clock import SHANGHAI
+from app.extensions import db
+from cases import collaboration, operations
+from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
+from cases.models import Assignment, Case, OrgUnit
+from cases.models.assignment import ReturnReason
+from cases.states import CaseStatus
+from escalation import operations as supervision
+from escalation.limits import current_calendar
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 25
+
+
+def _user():
+    user = g.api_user
+    if not may_use_cases(user):
+        raise ApiError(403, "forbidden", f"the role {user.role.value} does not work cases")
+    return user
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", f"{name} must be a whole number",
+                       field=name) from None
+    if not low <= value <= high:
+        raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}",
+                       field=name)
+    return value
+
+
+@bp.get("/cases")
+def list_cases():
+    """Cases in scope, newest first; `status`, `unit`, `limit` (1-100), `offset`."""
+    user = _user()
+    query = in_scope(select(Case), user)
+    status = request.args.get("status")
+    if status:
+        try:
+            query = query.where(Case.status == CaseStatus(status))
+        except ValueError:
+            raise ApiError(400, "invalid_parameter", "status must be one of "
+                           + ", ".join(s.value for s in CaseStatus), field="status") from None
+    unit_code = request.args.get("unit")
+    if unit_code:
+        unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
+        if unit is None:
+            raise ApiError(400, "invalid_parameter", f"no unit {unit_code!r}", field="unit")
+        query = query.where(exists().where(Assignment.case_id == Case.id,
+                                           Assignment.unit_id == unit.id,
+                                           Assignment.active.is_(True)))
+    limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset))
+    return jsonify({"total": total, "limit": limit, "offset": offset,
+                    "cases": [case_summary(c) for c in rows]})
+
+
+def _case(tracking_number: str) -> Case:
+    user = _user()
+    case = db.session.scalar(select(Case).where(Case.tracking_number == tracking_number))
+    if case is None or not may_read(user, case):  # out of scope reads as absent
+        raise ApiError(404, "not_found", f"no case {tracking_number} in your scope")
+    return case
+
+
+@bp.get("/cases/<tracking_number>")
+def get_case(tracking_number: str):
+    return jsonify({"case": case_json(_case(tracking_number))})
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_body", "send a JSON object (Content-Type: application/json)")
+    return data
+
+
+def _text(data: dict, name: str, *, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ApiError(400, "invalid_parameter", f"{name} is required text", field=name)
+    return value
+
+
+def _act(tracking_number: str, action: Callable[[Case], object]):
+    """Run one operation for the token's user and commit, as workbench.perform does."""
+    case = _case(tracking_number)
+    try:
+        action(case)
+        db.session.commit()
+    except NotAllowed as exc:
+        db.session.rollback()
+        raise ApiError(403, "not_allowed", str(exc)) from None
+    except IllegalTransition as exc:
+        db.session.rollback()
+        raise ApiError(409, "illegal_transition", str(exc)) from None
+    except InvalidRequest as exc:
+        db.session.rollback()
+        raise ApiError(409, "refused", exc.message, field=exc.field) from None
+    except StaleDataError:
+        db.session.rollback()
+        raise ApiError(409, "conflict", "someone changed this case at the same moment; "
+                       "read it again and retry") from None
+    db.session.expire_all()
+    return jsonify({"case": case_json(_case(tracking_number))})
+
+
+@bp.post("/cases/<tracking_number>/acknowledge")
+def acknowledge(tracking_number: str):
+    _body()
+    return _act(tracking_number, lambda case: operations.acknowledge(case, g.api_user))
+
+
+@bp.post("/cases/<tracking_number>/contact")
+def contact(tracking_number: str):
+    note = _text(_body(), "note", required=False)
+    return _act(tracking_number,
+                lambda case: operations.record_contact(case, g.api_user, note))
+
+
+@bp.post("/cases/<tracking_number>/updates")
+def update(tracking_number: str):
+    data = _body()
+    text = _text(data, "text")
+    public = data.get("public", True)
+    if not isinstance(public, bool):
+        raise ApiError(400, "invalid_parameter", "public is true or false", field="public")
+    return _act(tracking_number,
+                lambda case: operations.add_update(case, g.api_user, text, public=public))
+
+
+@bp.post("/cases/<tracking_number>/resolve")
+def resolve(tracking_number: str):
+    reply = _text(_body(), "reply")
+    return _act(tracking_number, lambda case: operations.resolve(case, g.api_user, reply))
+
+
+@bp.post("/cases/<tracking_number>/return")
+def return_case(tracking_number: str):
+    data = _body()
+    reason, note = _text(data, "reason"), _text(data, "note")
+    if reason not in {r.value for r in ReturnReason}:
+        raise ApiError(400, "invalid_parameter", "reason must be one of "
+                       + ", ".join(r.value for r in ReturnReason), field="reason")
+    return _act(tracking_number,
+                lambda case: collaboration.return_case(case, g.api_user, reason, note))
+
+
+@bp.post("/cases/<tracking_number>/assist")
+def assist(tracking_number: str):
+    """协办请求: the lead unit asks another unit (by code) to assist."""
+    data = _body()
+    code, note = _text(data, "unit"), _text(data, "note")
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise ApiError(400, "invalid_parameter", f"no unit {code!r}", field="unit")
+    return _act(tracking_number,
+                lambda case: collaboration.request_assistance(case, g.api_user, unit, note))
+
+
+@bp.post("/cases/<tracking_number>/assist-reply")
+def assist_reply(tracking_number: str):
+    """An assisting unit's reply to the lead."""
+    text = _text(_body(), "text")
+    return _act(tracking_number,
+                lambda case: collaboration.reply_as_assisting(case, g.api_user, text))
+
+
+@bp.post("/cases/<tracking_number>/extension")
+def extension(tracking_number: str):
+    """`new_due` is a day (YYYY-MM-DD): the deadline becomes its close of work,
+    as on the workbench page."""
+    data = _body()
+    raw, reason = _text(data, "new_due"), _text(data, "reason")
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", "new_due is a day, YYYY-MM-DD",
+                       field="new_due") from None
+    new_due = datetime.combine(day, current_calendar().hours[-1][1], SHANGHAI)
+    return _act(tracking_number,
+                lambda case: supervision.request_extension(case, g.api_user, new_due, reason))

@@ -1,0 +1,196 @@
+"""The OpenAPI 3.0 document of every /api/v1 endpoint, at GET /api/openapi.json
+(public: it describes, it grants nothing)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.extensions import csrf
+from cases.models.assignment import ReturnReason
+from cases.states import CaseStatus
+
+doc_bp = Blueprint("openapi", __name__)
+csrf.exempt(doc_bp)
+
+BEARER = [{"bearerAuth": []}]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    texts = {400: "Invalid parameter or body", 401: "Missing, unknown or revoked token",
+             403: "Not allowed for this user", 404: "No such case in the user's scope",
+             409: "Refused in the case's current state (the reason is in message)"}
+    return {str(c): _json(_ref("Error"), texts[c]) for c in codes}
+
+
+_NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+_TRACKING = {"name": "tracking_number", "in": "path", "required": True,
+             "schema": {"type": "string"}, "description": "The case's tracking number"}
+
+
+def _action(summary: str, body: dict | None, required: list[str], description: str = ""):
+    operation: dict = {
+        "summary": summary, "description": description, "security": BEARER,
+        "parameters": [_TRACKING], "tags": ["cases"],
+        "responses": {"200": _json({"type": "object", "required": ["case"],
+                                    "properties": {"case": _ref("Case")}}, "The case after"),
+                      **_errors(400, 401, 403, 404, 409)},
+    }
+    schema = {"type": "object", "properties": body or {}, "required": required}
+    operation["requestBody"] = {"required": bool(required),
+                                "content": {"application/json": {"schema": schema}}}
+    return {"post": operation}
+
+
+_TEXT = {"type": "string", "minLength": 1}
+_SCHEMAS = {
+    "Error": {"type": "object", "required": ["error", "message"], "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"},
+        "field": {"type": "string"}}},
+    "Deadlines": {"type": "object", "properties": {
+        "acknowledge": _NULLABLE_TIME, "contact": _NULLABLE_TIME, "resolve": _NULLABLE_TIME}},
+    "Assignment": {"type": "object", "properties": {
+        "unit": {"type": "string"}, "unit_name": {"type": "string"},
+        "role": {"type": "string", "enum": ["lead", "assist"]},
+        "status": {"type": "string", "enum": ["assigned", "acknowledged", "resolved"]},
+        "active": {"type": "boolean"}, "assigned_at": _NULLABLE_TIME,
+        "acknowledged_at": _NULLABLE_TIME, "contacted_at": _NULLABLE_TIME,
+        "resolved_at": _NULLABLE_TIME, "reply": {"type": "string", "nullable": True},
+        "deadlines": _ref("Deadlines"), "escalation_level": {"type": "integer"},
+        "returned_at": _NULLABLE_TIME,
+        "return_reason": {"type": "string", "nullable": True},
+        "return_note": {"type": "string", "nullable": True}}},
+    "Event": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+        "kind": {"type": "string"}, "public": {"type": "boolean"},
+        "actor": {"type": "string", "nullable": True}, "actor_kind": {"type": "string"},
+        "unit": {"type": "string", "nullable": True},
+        "message": {"type": "string", "nullable": True}, "data": {"type": "object"}}},
+    "CaseSummary": {"type": "object", "required": ["tracking_number", "status"], "properties": {
+        "tracking_number": {"type": "string"},
+        "status": {"type": "string", "enum": [s.value for s in CaseStatus]},
+        "priority": {"type": "string"}, "channel": {"type": "string"},
+        "category": {"type": "string"}, "category_name": {"type": "string"},
+        "description": {"type": "string"}, "address": {"type": "string", "nullable": True},
+        "supervised": {"type": "boolean"}, "created_at": _NULLABLE_TIME,
+        "updated_at": _NULLABLE_TIME, "resolved_at": _NULLABLE_TIME,
+        "lead_unit": {"type": "string", "nullable": True}, "resolve_due": _NULLABLE_TIME}},
+    "Case": {"allOf": [_ref("CaseSummary"), {"type": "object", "properties": {
+        "contact": {"type": "object", "properties": {
+            "name": {"type": "string", "nullable": True},
+            "phone": {"type": "string", "nullable": True}}},
+        "dispatched_at": _NULLABLE_TIME, "closed_at": _NULLABLE_TIME,
+        "paused_at": _NULLABLE_TIME,
+        "assignments": {"type": "array", "items": _ref("Assignment")},
+        "events": {"type": "array", "items": _ref("Event")}}}]},
+}
+
+
+def _paths() -> dict:
+    query = [
+        {"name": "status", "in": "query", "schema": {
+            "type": "string", "enum": [s.value for s in CaseStatus]}},
+        {"name": "unit", "in": "query", "schema": {"type": "string"},
+         "description": "Only cases this unit (by code) actively works on"},
+        {"name": "limit", "in": "query", "schema": {
+            "type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                     "default": 0}},
+    ]
+    return {
+        "/api/v1/cases": {"get": {
+            "summary": "Cases in the user's scope, newest first", "tags": ["cases"],
+            "security": BEARER, "parameters": query,
+            "responses": {"200": _json({"type": "object", "properties": {
+                "total": {"type": "integer"}, "limit": {"type": "integer"},
+                "offset": {"type": "integer"},
+                "cases": {"type": "array", "items": _ref("CaseSummary")}}}, "A page of cases"),
+                **_errors(400, 401, 403)}}},
+        "/api/v1/cases/{tracking_number}": {"get": {
+            "summary": "One case with its assignments, deadlines and events",
+            "tags": ["cases"], "security": BEARER, "parameters": [_TRACKING],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "case": _ref("Case")}}, "The case"), **_errors(401, 403, 404)}}},
+        "/api/v1/cases/{tracking_number}/acknowledge": _action(
+            "Sign for (签收) the unit's assignment", {}, []),
+        "/api/v1/cases/{tracking_number}/contact": _action(
+            "Record contact with the citizen (the response)",
+            {"note": {"type": "string", "description": "Internal note"}}, []),
+        "/api/v1/cases/{tracking_number}/updates": _action(
+            "A progress update (public) or an internal note (public: false)",
+            {"text": _TEXT, "public": {"type": "boolean", "default": True}}, ["text"]),
+        "/api/v1/cases/{tracking_number}/resolve": _action(
+            "Resolve (办结) with the reply to the citizen; the lead unit only",
+            {"reply": _TEXT}, ["reply"]),
+        "/api/v1/cases/{tracking_number}/return": _action(
+            "Return (退单) a case the unit should not have",
+            {"reason": {"type": "string", "enum": [r.value for r in ReturnReason]},
+             "note": _TEXT}, ["reason", "note"]),
+        "/api/v1/cases/{tracking_number}/assist": _action(
+            "Ask another unit to assist (协办请求); the lead unit only",
+            {"unit": {"type": "string", "description": "The other unit's code"},
+             "note": _TEXT}, ["unit", "note"]),
+        "/api/v1/cases/{tracking_number}/assist-reply": _action(
+            "An assisting unit's reply to the lead", {"text": _TEXT}, ["text"]),
+        "/api/v1/cases/{tracking_number}/extension": _action(
+            "Ask for a later resolve deadline (延期); a supervisor decides",
+            {"new_due": {"type": "string", "format": "date",
+                         "description": "The new day; the deadline is its close of work"},
+             "reason": _TEXT}, ["new_due", "reason"]),
+        "/api/v1/outbox": {"get": {
+            "summary": "The outbox (administrators, or a key from OUTBOX_API_KEYS)",
+            "tags": ["administration"], "security": BEARER,
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+                    "pending", "sending", "sent", "failed", "local", "suppressed"]}},
+                {"name": "channel", "in": "query", "schema": {"type": "string"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {
+                    "type": "integer", "minimum": 1, "maximum": 200}}],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+                "messages": {"type": "array", "items": {"type": "object"}}}}, "A page"),
+                **_errors(400, 401, 403)}}},
+        "/api/v1/evaluation": {"get": {
+            "summary": "Evaluation measures and ranking per unit for a range of days",
+            "tags": ["evaluation"], "security": [],
+            "parameters": [
+                {"name": "from", "in": "query", "required": True,
+                 "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "required": True,
+                 "schema": {"type": "string", "format": "date"}},
+                {"name": "unit_type", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": _json({"type": "object"}, "The measures"),
+                          "400": _json(_ref("Error"), "Invalid parameter")}}},
+    }
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Xietong API", "version": "1",
+                 "description": "Cases for department systems: read the cases in your "
+                                "scope and work them with the workbench's actions. A case "
+                                "outside your scope answers 404."},
+        "servers": [{"url": "/"}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token from `flask api-token create <username>`"}},
+            "schemas": _SCHEMAS},
+        "security": BEARER,
+    }
+
+
+@doc_bp.get("/api/openapi.json")
+def openapi_json():
+    return jsonify(document())

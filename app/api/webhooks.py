@@ -1,0 +1,209 @@
+"""Outgoing webhooks per unit: every event recorded on a case the unit has an
+assignment on (the assignment itself included: dispatch, transfer, assist)
+becomes one delivery row, POSTed as JSON by an RQ job on the "sync" queue,
+retried with backoff until the receiver answers 2xx (at least once: the
+receiver dedupes on `delivery`).
+
+Signature: `X-Xietong-Timestamp` (Unix seconds) and `X-Xietong-Signature:
+sha256=<hex HMAC-SHA256 with the webhook's secret over timestamp + "." + body>`.
+A receiver refuses a timestamp more than 5 minutes from its own clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from datetime import timedelta
+
+import requests
+from sqlalchemy import event as sa_event
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
+from app.api.serialize import iso
+from app.clock import now
+from app.extensions import db
+from app.queues import enqueue_unless_pending, job
+from cases import signals
+from cases.models import CaseEvent
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (30, 120, 600, 1800, 3600, 3600)  # seconds after the 1st, 2nd, ... failure
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+TIMEOUT_SECONDS = 10
+MAX_AGE_SECONDS = 300
+TIMESTAMP_HEADER = "X-Xietong-Timestamp"
+SIGNATURE_HEADER = "X-Xietong-Signature"
+_NEW = "xietong_new_webhook_deliveries"
+_ENQUEUE = "xietong_webhook_deliveries_to_enqueue"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str, at: float) -> bool:
+    """What a receiver does: a good signature, and not a replay."""
+    try:
+        age = abs(at - int(timestamp))
+    except ValueError:
+        return False
+    return age <= MAX_AGE_SECONDS and hmac.compare_digest(sign(secret, timestamp, body),
+                                                          signature)
+
+
+def delivery_job_id(delivery_id: int, attempt: int) -> str:
+    return f"webhook-{delivery_id}-{attempt}"
+
+
+# -- the listener ---------------------------------------------------------------------
+
+
+def connect() -> None:
+    signals.event_recorded.connect(_on_event)
+
+
+def _on_event(event: CaseEvent) -> None:
+    """A delivery for each active webhook of a unit assigned to the case.
+
+    The event and a new assignment are not flushed yet: units are read from
+    the objects, and the jobs are enqueued once the rows have ids (see
+    _enqueue_new)."""
+    case = event.case
+    with db.session.no_autoflush:
+        unit_ids = {a.unit_id or (a.unit.id if a.unit else None) for a in case.assignments}
+        unit_ids.discard(None)
+        if not unit_ids:
+            return
+        hooks = db.session.scalars(select(Webhook).where(
+            Webhook.unit_id.in_(unit_ids), Webhook.active.is_(True))).all()
+    if not hooks:
+        return
+    new = db.session.info.setdefault(_NEW, [])
+    for hook in hooks:
+        delivery = WebhookDelivery(webhook=hook, case=case, event=event, created_at=now(),
+                                   status=DeliveryStatus.PENDING)
+        db.session.add(delivery)
+        new.append(delivery)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _number_new(session: Session) -> None:
+    new = session.info.pop(_NEW, None)
+    if not new:
+        return
+    session.flush()
+    session.info[_ENQUEUE] = [d.id for d in new if d.id is not None]
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_new(session: Session) -> None:
+    """One enqueue per delivery, outside app.queues' pipelined batch: RQ 3
+    refuses an immediate job pipelined after a scheduled one (see the README)."""
+    for delivery_id in session.info.pop(_ENQUEUE, []):
+        enqueue_unless_pending("sync", deliver, delivery_id,
+                               job_id=delivery_job_id(delivery_id, 0))
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction) -> None:
+    session.info.pop(_NEW, None)
+    session.info.pop(_ENQUEUE, None)
+
+
+# -- the delivery job -----------------------------------------------------------------
+
+
+def payload(delivery: WebhookDelivery) -> dict:
+    e, case = delivery.event, delivery.case
+    lead = case.lead_assignment
+    return {
+        "delivery": delivery.id,
+        "unit": delivery.webhook.unit.code,
+        "event": {"id": e.id, "kind": e.kind.value, "at": iso(e.at), "public": e.public,
+                  "message": e.message, "data": e.data or {}},
+        "case": {"tracking_number": case.tracking_number, "status": case.status.value,
+                 "lead_unit": lead.unit.code if lead else None,
+                 "url": f"/api/v1/cases/{case.tracking_number}"},
+    }
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
+
+
+@job("sync")
+def deliver(delivery_id: int) -> str:
+    """POST one delivery; on failure schedule the next attempt or give up."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+        return "done"
+    hook = delivery.webhook
+    if not hook.active:
+        delivery.status, delivery.last_error = DeliveryStatus.FAILED, "the webhook was disabled"
+        db.session.commit()
+        return "webhook inactive"
+    if delivery.payload is None:
+        delivery.payload = payload(delivery)
+    body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+    timestamp = str(int(now().timestamp()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "xietong-webhook/1",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
+    }
+    url = hook.url
+    delivery.attempts += 1
+    db.session.commit()  # the attempt is counted even if the worker dies mid-request
+    try:
+        answer = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                               allow_redirects=False)
+        code, ok = answer.status_code, 200 <= answer.status_code < 300
+        reason = None if ok else f"HTTP {code}"
+    except requests.RequestException as exc:
+        code, ok, reason = None, False, f"{type(exc).__name__}: {exc}"[:500]
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery.last_status_code, delivery.last_error = code, reason
+    if ok:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            DeliveryStatus.DELIVERED, now(), None)
+        db.session.commit()
+        return "delivered"
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        delivery.last_error = f"gave up after {delivery.attempts} attempts: {reason}"
+        db.session.commit()
+        log.warning("webhook delivery %s failed: %s", delivery.id, delivery.last_error)
+        return "failed"
+    delivery.next_attempt_at = now() + retry_delay(delivery.attempts)
+    deliver.after_commit(delivery.id, job_id=delivery_job_id(delivery.id, delivery.attempts),
+                         at=delivery.next_attempt_at)
+    db.session.commit()
+    log.info("webhook delivery %s failed (%s); next at %s", delivery.id, reason,
+             delivery.next_attempt_at)
+    return "retry"
+
+
+@job("sync")
+def reconcile() -> int:
+    """Re-enqueue every pending delivery that is due, whether or not its job
+    survived in Redis. Meant for rq cron every minute (see the README)."""
+    at = now()
+    due = db.session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.attempts)
+        .where(WebhookDelivery.status == DeliveryStatus.PENDING,
+               or_(WebhookDelivery.next_attempt_at.is_(None),
+                   WebhookDelivery.next_attempt_at <= at))
+        .order_by(WebhookDelivery.id)
+    ).all()
+    db.session.commit()
+    for delivery_id, attempts in due:
+        enqueue_unless_pending("sync", deliver, delivery_id,
+                               job_id=delivery_job_id(delivery_id, attempts))
+    return len(due)
