@@ -24,6 +24,15 @@ OUTBOX_LABELS = {
     OutboxStatus.LOCAL: _l("Kept locally (no mail server)"),
     OutboxStatus.SUPPRESSED: _l("Not sent (opted out)"),
 }
+# Twilio's delivery reports for SMS (MessageStatus).
+DELIVERY_LABELS = {
+    "queued": _l("queued at the provider"),
+    "sending": _l("being sent by the provider"),
+    "sent": _l("passed to the carrier"),
+    "delivered": _l("delivered"),
+    "undelivered": _l("not delivered"),
+    "failed": _l("failed at the provider"),
+}
 
 
 @bp.get("/outbox")
@@ -39,7 +48,8 @@ def outbox():
         except ValueError:
             abort(404)
     page = db.paginate(query, per_page=PAGE_SIZE)
-    return render_template("admin/outbox.html", page=page, status=status, labels=OUTBOX_LABELS)
+    return render_template("admin/outbox.html", page=page, status=status, labels=OUTBOX_LABELS,
+                           DELIVERY_LABELS=DELIVERY_LABELS)
 
 
 @bp.get("/outbox/<int:message_id>")

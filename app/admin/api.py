@@ -86,4 +86,6 @@ def _json(m: OutboxMessage) -> dict:
         "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at),
         "held_until": _iso(m.next_attempt_at) if m.status is OutboxStatus.PENDING else None,
         "attempts": m.attempts, "error": m.last_error,
+        # What the provider reported afterwards (SMS: Twilio's delivery report).
+        "delivery": m.delivery_status, "delivered_at": _iso(m.delivered_at),
     }

@@ -124,13 +124,14 @@ def send(outbox_id: int) -> str:
     db.session.expunge(row)
     db.session.rollback()  # no transaction stays open while we talk to the server
     try:
-        sender.send(row)
+        provider_id = sender.send(row)
     except SendFailed as exc:
         return _failed(row, attempt, exc)
     except Exception as exc:  # a bug or a message that cannot be built: never retried blindly
         log.exception("outbox message %s: unexpected error while sending", outbox_id)
         return _failed(row, attempt, SendFailed(f"{type(exc).__name__}: {exc}", retry=False))
-    _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.SENT, sent_at=now(), last_error=None)
+    _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.SENT, sent_at=now(), last_error=None,
+           provider_id=provider_id)
     log.info("outbox message %s sent to %s", outbox_id, row.recipient)
     return f"outbox message {outbox_id} sent"
 

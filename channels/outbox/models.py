@@ -57,6 +57,11 @@ class OutboxMessage(db.Model):
     # When the status last changed: how long a row has been "sending".
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The provider's id for the message (Twilio's SM... sid), so its delivery
+    # report finds the row, and what the report said.
+    provider_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(20))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case | None] = relationship()
     event: Mapped[CaseEvent | None] = relationship()

@@ -34,7 +34,8 @@ class SendFailed(Exception):
 class Sender(Protocol):
     def configured(self) -> bool: ...
 
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: OutboxMessage) -> str | None:
+        """Deliver the message; returns the provider's id for it, if any."""
 
 
 class EmailSender:

@@ -14,10 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from app.clock import now
+from app.extensions import db
 from channels.outbox.models import OutboxMessage
 from channels.outbox.senders import SendFailed
 from channels.phone.common import hotlines
@@ -35,6 +38,8 @@ class SmsSender:
         self.auth_token = config.get("TWILIO_AUTH_TOKEN") or ""
         self.sender = config.get("TWILIO_SMS_FROM") or next(iter(hotlines(config)))
         self.api_base = (config.get("TWILIO_API_BASE") or "").rstrip("/")
+        # Twilio reports delivery there (channels/phone/views.py records it).
+        self.status_callback = (config.get("PUBLIC_BASE_URL") or "").rstrip("/") + "/twilio/status"
 
     def configured(self) -> bool:
         return bool(self.account_sid and self.auth_token)
@@ -46,7 +51,7 @@ class SmsSender:
             client.api.base_url = self.api_base  # a stand-in speaking Twilio's protocol
         return client
 
-    def send(self, row: OutboxMessage) -> None:
+    def send(self, row: OutboxMessage) -> str:
         if is_opted_out(row.recipient):
             raise SendFailed(f"{row.recipient} opted out of SMS (STOP/退订); not sent",
                              retry=False)
@@ -56,8 +61,9 @@ class SmsSender:
         if len(body) > MAX_BODY:
             raise SendFailed(f"longer than {MAX_BODY} characters", retry=False)
         try:
-            message = self.client().messages.create(to=row.recipient, from_=self.sender,
-                                                    body=body)
+            message = self.client().messages.create(
+                to=row.recipient, from_=self.sender, body=body,
+                status_callback=self.status_callback)
         except TwilioRestException as exc:
             # 429 and 503: Twilio did not take it; other errors are final or unknown.
             raise SendFailed(f"Twilio {exc.status} (code {exc.code}): {exc.msg}",
@@ -75,3 +81,30 @@ class SmsSender:
                 "have been sent, so it is not sent again", retry=False) from exc
         log.info("SMS outbox %s accepted by Twilio as %s (%s)", row.id, message.sid,
                  message.status)
+        return message.sid
+
+
+# Twilio's final message states; "sent" only means a carrier took it.
+DELIVERED, NOT_DELIVERED = "delivered", ("undelivered", "failed")
+
+
+def record_delivery(form: Mapping[str, str]) -> OutboxMessage | None:
+    """Write Twilio's delivery report onto the outbox row it concerns.
+
+    Reports arrive out of order and more than once: a final state is never
+    replaced by an earlier one. An unknown MessageSid is logged and ignored.
+    """
+    sid, state = form.get("MessageSid", ""), (form.get("MessageStatus") or "").lower()
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == sid))
+    if row is None or not state:
+        log.info("delivery report for unknown SMS %s (%s) ignored", sid, state)
+        return None
+    if row.delivery_status in (DELIVERED, *NOT_DELIVERED):
+        return row
+    row.delivery_status = state[:20]
+    if state == DELIVERED:
+        row.delivered_at = now()
+    elif state in NOT_DELIVERED:
+        code = form.get("ErrorCode") or "?"
+        row.last_error = f"Twilio: {state} (error {code})"
+    return row

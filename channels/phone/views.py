@@ -51,14 +51,15 @@ def twiml(document) -> Response:
 
 @bp.post("/status")
 def status() -> Response:
-    """Call status callbacks write the call log. Message status callbacks
-    (MessageSid, no CallSid) are acknowledged and not recorded here."""
+    """Call status callbacks write the call log; message status callbacks
+    (MessageSid, no CallSid) record the delivery of an SMS we sent."""
     from channels.phone.calls import update_status
+    from channels.phone.sms import record_delivery
 
     if not request.form.get("CallSid"):
         if request.form.get("MessageSid"):
-            log.info("SMS %s is %s", request.form["MessageSid"],
-                     request.form.get("MessageStatus"))
+            record_delivery(request.form)
+            db.session.commit()
         return Response(status=204)
     try:
         update_status(request.form)

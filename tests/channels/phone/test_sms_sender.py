@@ -13,7 +13,7 @@ from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.senders import SendFailed
 from channels.phone.models import SmsOptOut
 from channels.phone.sms import SmsSender
-from tests.channels.phone.conftest import CALLER, HOTLINE_95100, SID, TOKEN
+from tests.channels.phone.conftest import CALLER, HOTLINE_95100, PUBLIC, SID, TOKEN
 
 BODY = "您的诉求 1234567897 已办结，请回复满意度。"
 
@@ -41,7 +41,8 @@ def test_an_sms_is_sent_through_twilios_messages_api(twilio_account, work):
     work()
     [(method, path, request)] = twilio_account.requests
     assert (method, path) == ("POST", f"/2010-04-01/Accounts/{SID}/Messages.json")
-    assert request["form"] == {"To": CALLER, "From": HOTLINE_95100, "Body": BODY}
+    assert request["form"] == {"To": CALLER, "From": HOTLINE_95100, "Body": BODY,
+                               "StatusCallback": f"{PUBLIC}/twilio/status"}
     assert request["Authorization"] == "Basic " + base64.b64encode(
         f"{SID}:{TOKEN}".encode()).decode()
     assert status(row_id).status is OutboxStatus.SENT
@@ -92,3 +93,50 @@ def test_twilio_busy_is_tried_again(twilio_account, work):
     assert row.status is OutboxStatus.PENDING
     assert row.next_attempt_at is not None
     assert db.session.scalar(select(OutboxMessage.attempts)) == 1
+
+
+def test_twilios_delivery_reports_are_recorded_on_the_outbox_row(twilio_account, work, twilio,
+                                                                  clock):
+    row_id = queue_sms()
+    work()
+    sid = status(row_id).provider_id
+    assert sid == "SM" + "f" * 32  # what Twilio's API answered
+    report = {"MessageSid": sid, "AccountSid": SID, "To": CALLER, "From": HOTLINE_95100}
+    assert twilio.post("/twilio/status", report | {"MessageStatus": "sent"}).status_code == 204
+    assert status(row_id).delivery_status == "sent"
+    twilio.post("/twilio/status", report | {"MessageStatus": "delivered"})
+    row = status(row_id)
+    assert (row.delivery_status, row.delivered_at) == ("delivered", clock.now())
+    twilio.post("/twilio/status", report | {"MessageStatus": "sent"})  # late and out of order
+    assert status(row_id).delivery_status == "delivered"
+
+
+def test_an_undelivered_sms_says_why_on_the_outbox_row(twilio_account, work, twilio):
+    row_id = queue_sms()
+    work()
+    report = {"MessageSid": status(row_id).provider_id, "AccountSid": SID,
+              "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    assert twilio.post("/twilio/status", report).status_code == 204
+    row = status(row_id)
+    assert row.delivery_status == "undelivered" and row.status is OutboxStatus.SENT
+    assert row.last_error == "Twilio: undelivered (error 30003)"
+
+
+def test_a_report_for_an_unknown_message_changes_nothing(twilio):
+    report = {"MessageSid": "SM" + "0" * 32, "AccountSid": SID, "MessageStatus": "delivered"}
+    assert twilio.post("/twilio/status", report).status_code == 204
+    assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_the_administrator_reads_the_delivery_report(twilio_account, work, twilio, client):
+    from tests.support import login
+
+    row_id = queue_sms()
+    work()
+    twilio.post("/twilio/status", {"MessageSid": status(row_id).provider_id, "AccountSid": SID,
+                                   "MessageStatus": "delivered"})
+    login(client, "admin")
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "送达情况：已送达" in page
+    [message] = client.get("/api/v1/outbox").get_json()["messages"]
+    assert message["delivery"] == "delivered" and message["delivered_at"]
