@@ -15,10 +15,15 @@ from app.config import load_config
 MODEL_MODULES = (
     "app.auth.models",
     "cases.models",
+    "cases.survey_models",
     "channels.open311.models",
+    "channels.city12319.models",
+    "channels.notify.models",
     "channels.outbox.models",
     "channels.phone.models",
     "escalation.models",
+    "evaluation.models",
+    "app.api.models",
 )
 
 
@@ -46,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     from app import queues
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
+    from channels.city12319 import link as city_link
     from escalation import deadlines
 
     for module in MODEL_MODULES:  # every model registered before mapping
@@ -66,7 +72,18 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     queues.init_app(app)
     deadlines.connect()
+    city_link.connect()  # after deadlines: the city's deadline wins
+    _connect_notifications()
     app.extensions.setdefault("clock", app.config.get("CLOCK") or _system_clock())
+
+
+def _connect_notifications() -> None:
+    """After the deadlines, so a new assignment's staff message knows its due time."""
+    from cases import survey
+    from channels.notify import rules
+
+    rules.connect()
+    survey.connect()
 
 
 def _render_item(type_: str, obj, autogen_context):
@@ -86,20 +103,36 @@ def _system_clock():
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app import api as rest_api  # /api/v1 cases, /api/openapi.json, tokens, webhooks
     from app.admin import bp as admin_bp
+    from app.admin.api import bp as outbox_api_bp
+    from app.admin.templates import bp as templates_bp
     from app.auth import bp as auth_bp
+    from app.callbacks import bp as callbacks_bp
+    from app.console import bp as console_bp
+    from app.evaluation import bp as evaluation_bp
+    from app.evaluation.public import bp as stats_bp
     from app.health import bp as health_bp
     from app.public import bp as public_bp
     from app.supervision import bp as supervision_bp
     from app.supervision.admin import bp as time_admin_bp
     from app.workbench import bp as workbench_bp
+    from channels.city12319.views import bp as city12319_bp  # referral up (上报)
     from channels.open311 import bp as open311_bp
+    from channels.phone.cli import hotline_cli
+    from channels.phone.common import hotlines
+    from channels.phone.views import bp as phone_bp  # CSRF-exempt: Twilio signs instead
     from channels.webform import bp as webform_bp
 
-    for bp in (auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp):
+    hotlines(app.config)  # a malformed TWILIO_NUMBERS fails at start-up, loudly
+    for bp in (
+        auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
+        supervision_bp, time_admin_bp, phone_bp, city12319_bp, outbox_api_bp, templates_bp,
+        callbacks_bp, console_bp, evaluation_bp, stats_bp,
+    ):
         app.register_blueprint(bp)
-    for bp in (supervision_bp, time_admin_bp):
-        app.register_blueprint(bp)
+    rest_api.init_app(app)
+    app.cli.add_command(hotline_cli)
 
 
 @event.listens_for(Engine, "connect")

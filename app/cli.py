@@ -89,3 +89,6 @@ def open311_create_key(client: str) -> None:
 def init_app(app: Flask) -> None:
     for group in (demo_cli, cases_cli, users_cli, open311_cli):
         app.cli.add_command(group)
+    from evaluation.cli import evaluation_cli
+
+    app.cli.add_command(evaluation_cli)

@@ -63,12 +63,31 @@ def load_config() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRACK_RATE_LIMIT": env("TRACK_RATE_LIMIT", "10 per minute;60 per hour"),
         "OPEN311_API_KEYS": env("OPEN311_API_KEYS", ""),
+        # Per API key (per address without one); the bench raises it like TRACK_RATE_LIMIT.
+        "OPEN311_RATE_LIMIT": env("OPEN311_RATE_LIMIT", "100 per second"),
+        # The city's 12319 platform: status pushes up, referrals as an Open311 client.
+        "CITY_PUSH_URL": env("CITY_PUSH_URL", ""),
+        "CITY_PUSH_SECRET": env("CITY_PUSH_SECRET", ""),
+        "CITY_OPEN311_URL": env("CITY_OPEN311_URL", ""),
+        "CITY_OPEN311_KEY": env("CITY_OPEN311_KEY", ""),
         "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "TIMEZONE": env("TIMEZONE", "Asia/Shanghai"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": env("TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
         "PHONE_REGION": env("PHONE_REGION", "CN"),
+        # The phone channel (channels/phone). Without the account SID and token,
+        # SMS stays in the local outbox and webhooks are signed with a token
+        # derived from SECRET_KEY (what `flask hotline simulate-call` uses).
+        "TWILIO_ACCOUNT_SID": env("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_NUMBERS": env("TWILIO_NUMBERS")
+        or "+862000095100=95100,+862000012319=12319",
+        "TWILIO_SMS_FROM": env("TWILIO_SMS_FROM", ""),  # default: the first TWILIO_NUMBERS
+        "TWILIO_OPERATOR_NUMBER": env("TWILIO_OPERATOR_NUMBER", ""),  # or client:NAME, sip:...
+        "TWILIO_OPERATOR_QUEUE": env("TWILIO_OPERATOR_QUEUE", ""),  # wins over the number
+        "TWILIO_OPERATOR_TIMEOUT": int(env("TWILIO_OPERATOR_TIMEOUT") or 30),
+        "TWILIO_API_BASE": env("TWILIO_API_BASE", ""),  # e.g. a local stand-in in tests
         "WORKING_HOURS": env("WORKING_HOURS", "08:30-12:00,14:00-17:30"),
         # Reminder (催办) when this share of a time limit has passed.
         "REMINDER_SHARE": float(env("REMINDER_SHARE", "0.75")),

@@ -1,20 +1,43 @@
 """RQ cron configuration, run by `rq cron --url $REDIS_URL app/cron.py`.
 
-Every minute the reconciler re-enqueues dispatch for each case the database
-says is still waiting, so nothing accepted while Redis was down or flushed is
-lost. `reconcile` is the `app.queues.job` wrapper (importable as
-`cases.jobs.reconcile`), which gives the worker an app context.
+The database is the truth and Redis only a messenger: every minute each
+reconciler re-enqueues what the database says is still owed (a dispatch, an
+outbox message, a due timer, a recording, a webhook delivery, a push to the
+city), so nothing is lost when Redis was down or flushed. Each registered
+function is an `app.queues.job` wrapper, which gives the worker an app context.
 """
 
 from rq import cron
 
+from app.api.webhooks import reconcile as reconcile_webhooks
 from cases.jobs import reconcile
+from cases.survey import ask_due, close_unanswered
+from channels.city12319.push import reconcile as reconcile_city_pushes
+from channels.city12319.referral import poll as poll_city_referrals
+from channels.notify.rules import notify_staff_of_timers
 from channels.outbox.jobs import reconcile as reconcile_outbox
+from channels.phone.jobs import reconcile_recordings
 from escalation.jobs import sweep
+from evaluation.jobs import refresh as refresh_evaluation
 
-cron.register(reconcile, queue_name="dispatch", interval=60)
-# Every pending outbox message is sent, whether or not its job survived in Redis.
-cron.register(reconcile_outbox, queue_name="notify", interval=60)
-# Every reminder and escalation level that is due fires, whether or not its
-# scheduled job survived in Redis.
-cron.register(sweep, queue_name="escalation", interval=60)
+MINUTE = 60
+
+cron.register(reconcile, queue_name="dispatch", interval=MINUTE)
+cron.register(reconcile_outbox, queue_name="notify", interval=MINUTE)
+# Every reminder and escalation level that is due fires.
+cron.register(sweep, queue_name="escalation", interval=MINUTE)
+cron.register(reconcile_recordings, queue_name="sync", interval=MINUTE)
+cron.register(reconcile_webhooks, queue_name="sync", interval=MINUTE)
+cron.register(reconcile_city_pushes, queue_name="sync", interval=MINUTE)
+# Referrals up to the city: their status polled back into the timeline.
+cron.register(poll_city_referrals, queue_name="sync", interval=5 * MINUTE)
+# The callback survey: ask those due (the day after resolution); close, "not
+# rated", those left unanswered. Held SMS (quiet hours) go out through the
+# outbox reconciler once their time comes.
+cron.register(ask_due, queue_name="notify", interval=5 * MINUTE)
+cron.register(close_unanswered, queue_name="notify", interval=60 * MINUTE)
+# Staff hear of reminders and escalations the sweep wrote in bulk.
+cron.register(notify_staff_of_timers, queue_name="notify", interval=MINUTE)
+# Evaluation: the per-unit per-day rollups of past days (and days a merge made
+# dirty); today is computed live.
+cron.register(refresh_evaluation, queue_name="sync", interval=10 * MINUTE)

@@ -74,6 +74,7 @@ def record_event(
         **fields,
     )
     db.session.add(event)
+    signals.event_recorded.send(event)
     return event
 
 
@@ -200,9 +201,12 @@ def _require_dispatcher(actor: Actor) -> None:
 
 def dispatch_case(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assignment:
     """Dispatch (派单): assign the case to its lead unit."""
+    from cases import collaboration  # it builds on this module
+
     _require_dispatcher(actor)
     if not unit.active:
         raise InvalidRequest("unit", f"{unit.code} is not active")
+    collaboration.check_dispatch(case, actor, unit)  # the ping-pong guard
     _transition(case, CaseStatus.DISPATCHED)
     case.dispatched_at = now()
     assignment = Assignment(
@@ -219,6 +223,7 @@ def dispatch_case(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assig
     )
     db.session.flush()
     signals.assignment_made.send(assignment)
+    collaboration.add_rule_assists(case, actor)
     return assignment
 
 
@@ -276,6 +281,9 @@ def resolve(case: Case, actor: Actor, reply: str) -> Assignment:
         raise NotAllowed("only the lead unit resolves a case")
     if not reply.strip():
         raise InvalidRequest("reply", "is empty: the citizen must be told the outcome")
+    from cases.collaboration import check_resolvable
+
+    check_resolvable(case)  # every active assisting unit has replied
     _transition(case, CaseStatus.RESOLVED)
     case.resolved_at = assignment.resolved_at = now()
     assignment.status = AssignmentStatus.RESOLVED
@@ -341,6 +349,9 @@ def transfer(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assignment
         raise InvalidRequest("unit", f"the case is already with {unit.code}")
     if not reason.strip():
         raise InvalidRequest("reason", "say why the case moves")
+    from cases.collaboration import check_not_on_case
+
+    check_not_on_case(case, unit)
     _transition(case, CaseStatus.DISPATCHED)
     lead.active = False
     signals.assignment_ended.send(lead)
@@ -365,3 +376,57 @@ def close(case: Case, actor: Actor, reason: str) -> None:
     record_event(case, EventKind.CLOSED, actor, public=True, message=reason or None)
     db.session.flush()
 
+
+
+def answer_at_intake(
+    *,
+    actor: Actor,
+    channel: str,
+    category: Category,
+    description: str,
+    answer: str,
+    address_text: str | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+) -> Case:
+    """A consultation answered on the spot (直接答复), e.g. by a hotline operator.
+
+    The case is created already resolved, with an ANSWERED_AT_INTAKE event
+    carrying the answer; that event is what counts it as resolved at intake.
+    It never passes through `received`, so neither the dispatch job nor the
+    reconciler (both look only for `received`) ever dispatches it, no unit is
+    assigned and no time limit starts. The address, when given, is located
+    so the answer counts for its street and community. `phone` must already
+    be E.164.
+    """
+    from cases.routing import locate  # routing reads the models this module uses
+
+    if not description.strip():
+        raise InvalidRequest("description", "is empty")
+    if not answer.strip():
+        raise InvalidRequest("answer", "is empty: the citizen must be told the answer")
+    if not category.active:
+        raise InvalidRequest("category", f"{category.code!r} is not offered")
+    at = now()
+    location = locate(address_text, None, None)
+    case = Case(
+        tracking_number=_unique_tracking_number(),
+        channel=channel,
+        category=category,
+        description=description,
+        address_text=address_text or None,
+        community=location.community,
+        street=location.street,
+        citizen=find_or_create_citizen(phone, name),
+        contact_name=name or None,
+        status=CaseStatus.RESOLVED,
+        priority=category.priority,
+        created_at=at,
+        updated_at=at,
+        resolved_at=at,
+    )
+    db.session.add(case)
+    record_event(case, EventKind.RECEIVED, actor, public=True, data={"channel": channel})
+    record_event(case, EventKind.ANSWERED_AT_INTAKE, actor, public=True, message=answer.strip())
+    db.session.flush()
+    return case

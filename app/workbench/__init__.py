@@ -33,6 +33,8 @@ PAGE_SIZE = 25
 def index():
     if current_user.role is Role.DISPATCHER:
         return redirect(url_for("workbench.dispatch_queue"))
+    if current_user.role is Role.OPERATOR:  # the hotline operator works at the console
+        return redirect(url_for("console.index"))
     tab = request.args.get("tab", "open")
     query = select(Assignment).join(Assignment.case)
     if current_user.role in UNIT_ROLES:
@@ -75,6 +77,13 @@ def case_detail(tracking_number: str):
         mine = operations.unit_assignment(case, current_user)
     except CaseError:
         mine = None
+    dispatch_form = (
+        _dispatch_form()
+        if case.status is CaseStatus.UNROUTED and current_user.district_wide else None
+    )
+    collaboration = collab.page_context(case, mine)
+    if dispatch_form is not None and collaboration["suggestions"]:
+        dispatch_form.unit.data = collaboration["suggestions"][0].unit.code  # the best guess
     return render_template(
         "workbench/case.html",
         case=case,
@@ -82,8 +91,10 @@ def case_detail(tracking_number: str):
         update_form=UpdateForm(),
         resolve_form=ResolveForm(),
         forms=unit_forms(),
-        dispatch_form=_dispatch_form() if case.status is CaseStatus.UNROUTED else None,
+        dispatch_form=dispatch_form,
         supervision=case_panel(case),
+        **collaboration,
+        **merging.page_context(case),
     )
 
 
@@ -188,16 +199,6 @@ def _dispatch_form() -> DispatchForm:
     return form
 
 
-@bp.get("/dispatch")
-@roles_required(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-def dispatch_queue():
-    query = (
-        select(Case).where(Case.status == CaseStatus.UNROUTED).order_by(Case.created_at)
-    )
-    page = db.paginate(query, per_page=PAGE_SIZE)
-    return render_template("workbench/dispatch.html", page=page)
-
-
 @bp.post("/cases/<tracking_number>/dispatch")
 @roles_required(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 def dispatch(tracking_number: str):
@@ -206,13 +207,15 @@ def dispatch(tracking_number: str):
         flash(_("Choose the unit to dispatch to."), "error")
         return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == form.unit.data))
-    return _act(
+    back = _act(
         tracking_number,
         lambda case: operations.dispatch_case(
             case, current_user, unit, form.reason.data or "dispatched by hand"
         ),
-        _("Dispatched."),
+        _("Dispatched to %(unit)s.", unit=localname(unit)),
     )
+    # A one-click dispatch from the queue goes back to the queue.
+    return redirect(url_for("workbench.dispatch_queue")) if request.form.get("back") else back
 
-# Routes about deadlines live beside the others, on the same blueprint.
-from app.workbench import timing  # noqa: E402,F401
+# Routes about deadlines and collaboration live beside the others, on the same blueprint.
+from app.workbench import collab, merging, timing  # noqa: E402,F401

@@ -46,6 +46,12 @@ class EventKind(enum.StrEnum):
     # 回访: data {"solved": "solved|partly|not_solved",
     #            "satisfaction": "satisfied|basically_satisfied|dissatisfied"}
     CALLBACK_ANSWERED = "callback_answered"
+    CALLBACK_REQUESTED = "callback_requested"  # 回访: the survey question went out
+    # 协办: an assisting unit was added (data {"unit_id", "unit", "by": rule|dispatcher|lead}),
+    # replied to the lead, or was released by a supervisor so the lead may resolve.
+    ASSIST_REQUESTED = "assist_requested"
+    ASSIST_REPLIED = "assist_replied"
+    ASSIST_WAIVED = "assist_waived"
 
 
 class ActorKind(enum.StrEnum):
