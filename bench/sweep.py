@@ -48,7 +48,9 @@ def seed(dsn: str, n: int, now: datetime) -> tuple[int, int]:
         _copy(cur, "cases",
               "id, tracking_number, channel, category_id, description, status, priority, "
               "created_at, updated_at, version, supervised",
-              ((base + i, str(8_000_000_000 + i), "bench", category, "bench", "acknowledged",
+              # "B" + 9 digits: never a real tracking number (ten digits), so the
+              # seed cannot collide with the cases the intake run made.
+              ((base + i, f"B{i:09d}", "bench", category, "bench", "acknowledged",
                 "normal", created, created, 1, False) for i in range(n)),
               n, "cases")
         _copy(cur, "assignments",
