@@ -39,7 +39,6 @@ MAX_AGE_SECONDS = 300
 TIMESTAMP_HEADER = "X-Xietong-Timestamp"
 SIGNATURE_HEADER = "X-Xietong-Signature"
 _NEW = "xietong_new_webhook_deliveries"
-_ENQUEUE = "xietong_webhook_deliveries_to_enqueue"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -72,7 +71,7 @@ def _on_event(event: CaseEvent) -> None:
     """A delivery for each active webhook of a unit assigned to the case.
 
     The event and a new assignment are not flushed yet: units are read from
-    the objects, and the jobs are enqueued once the rows have ids (see
+    the objects, and the jobs are queued once the rows have ids (see
     _enqueue_new)."""
     case = event.case
     with db.session.no_autoflush:
@@ -93,27 +92,21 @@ def _on_event(event: CaseEvent) -> None:
 
 
 @sa_event.listens_for(Session, "before_commit")
-def _number_new(session: Session) -> None:
+def _enqueue_new(session: Session) -> None:
+    """The new deliveries get their ids; their jobs then go with the commit's
+    other jobs (app.queues: enqueued once it commits, dropped on rollback)."""
     new = session.info.pop(_NEW, None)
     if not new:
         return
     session.flush()
-    session.info[_ENQUEUE] = [d.id for d in new if d.id is not None]
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_new(session: Session) -> None:
-    """One enqueue per delivery, outside app.queues' pipelined batch: RQ 3
-    refuses an immediate job pipelined after a scheduled one (see the README)."""
-    for delivery_id in session.info.pop(_ENQUEUE, []):
-        enqueue_unless_pending("sync", deliver, delivery_id,
-                               job_id=delivery_job_id(delivery_id, 0))
+    for delivery in new:
+        if delivery.id is not None:
+            deliver.after_commit(delivery.id, job_id=delivery_job_id(delivery.id, 0))
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _drop_on_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(_NEW, None)
-    session.info.pop(_ENQUEUE, None)
 
 
 # -- the delivery job -----------------------------------------------------------------
