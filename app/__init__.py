@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "escalation.models",
     "evaluation.models",
     "app.api.models",
+    "app.admin.audit",
 )
 
 

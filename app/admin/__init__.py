@@ -1,13 +1,17 @@
-"""Pages for administrators: the outbox, to read what was sent, what failed
-and what is kept locally because no mail server is configured."""
+"""Pages for administrators: the index of every administration page, the
+audit log of their changes, and the outbox (what was sent, what failed and
+what is kept locally because no mail server is configured). The pages for
+each kind of setting live in the modules beside this one, on the same
+blueprint."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth import roles_required
+from app.admin.audit import AdminAuditEvent
 from app.auth.models import Role
 from app.extensions import db
 from channels.outbox.models import OutboxMessage, OutboxStatus
@@ -15,6 +19,17 @@ from channels.outbox.models import OutboxMessage, OutboxStatus
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+
+# The administration index: (endpoint, label, what it is for). Pages of other
+# blueprints are listed too; an endpoint that is not registered is left out.
+SECTIONS = (
+    ("time_admin.time_limits", _l("Time limits"), _l("Deadlines per priority and category.")),
+    ("time_admin.calendar", _l("Calendar"), _l("Working days, holidays and make-up days.")),
+    ("notify_admin.index", _l("Message templates"),
+     _l("What citizens and staff are sent, per event and channel.")),
+    ("admin.outbox", _l("Outbox"), _l("Every message sent, failed or kept locally.")),
+    ("admin.audit", _l("Audit log"), _l("Who changed which setting, and when.")),
+)
 
 OUTBOX_LABELS = {
     OutboxStatus.PENDING: _l("Waiting to be sent"),
@@ -33,6 +48,31 @@ DELIVERY_LABELS = {
     "undelivered": _l("not delivered"),
     "failed": _l("failed at the provider"),
 }
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def index():
+    rules = current_app.url_map._rules_by_endpoint
+    sections = [(endpoint, label, about) for endpoint, label, about in SECTIONS
+                if endpoint in rules]
+    return render_template("admin/index.html", sections=sections)
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit():
+    """Newest first; `?target=user` (or another kind of setting) narrows the list."""
+    target = request.args.get("target", "")
+    query = select(AdminAuditEvent).order_by(AdminAuditEvent.at.desc(),
+                                             AdminAuditEvent.id.desc())
+    if target:
+        query = query.where(AdminAuditEvent.target_type == target)
+    targets = db.session.scalars(
+        select(AdminAuditEvent.target_type).distinct().order_by(AdminAuditEvent.target_type)
+    ).all()
+    page = db.paginate(query, per_page=PAGE_SIZE)
+    return render_template("admin/audit.html", page=page, target=target, targets=targets)
 
 
 @bp.get("/outbox")
