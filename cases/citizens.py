@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import phonenumbers
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import now
 from app.extensions import db
 from cases.models import Citizen
 
@@ -38,6 +40,8 @@ def find_or_create_citizen(
         )
     else:
         return None
+    if citizen is None and phone:
+        citizen = _insert_new_phone(phone, name, email)
     if citizen is None:
         citizen = Citizen(phone=phone, name=name or None, email=email or None)
         try:
@@ -52,3 +56,18 @@ def find_or_create_citizen(
         citizen.name = name or citizen.name
         citizen.email = email or citizen.email
     return citizen
+
+
+def _insert_new_phone(phone: str, name: str | None, email: str | None) -> Citizen | None:
+    """One INSERT ... ON CONFLICT DO NOTHING instead of a savepoint round trip
+    on every new caller; None when another request created the phone meanwhile
+    (or the database has no such statement), and the caller looks again."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        return None
+    statement = (insert(Citizen)
+                 .values(phone=phone, name=name or None, email=email or None, created_at=now())
+                 .on_conflict_do_nothing(index_elements=[Citizen.phone])
+                 .returning(Citizen))
+    return db.session.scalar(statement)

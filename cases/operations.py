@@ -128,6 +128,7 @@ def receive_case(
         priority=category.priority,
         created_at=at,
         updated_at=at,
+        assignments=[],  # known empty: listeners reading it need no query
     )
     db.session.add(case)
     _store_files(case, files)

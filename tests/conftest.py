@@ -17,6 +17,7 @@ from redis import Redis
 from sqlalchemy import text
 
 from app import create_app
+from app.cache import forget_all
 from app.clock import FrozenClock, SystemClock
 from app.demo.loader import load_demo
 from app.extensions import db, limiter
@@ -119,6 +120,7 @@ def _clean(request, app):
         _truncate()
         redis_conn().flushdb()
         limiter.reset()
+        forget_all()  # the tables were emptied behind the ORM's back
         load_demo()
         app.extensions["clock"] = SystemClock()
         yield

@@ -8,15 +8,17 @@ it, and a template naming an unknown value is refused when it is saved.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
+from app.cache import ProcessCache
 from app.extensions import db
 from channels.notify.models import NotificationTemplate
 from channels.notify.settings import number
@@ -131,16 +133,32 @@ def saved(key: str, channel: str, locale: str) -> NotificationTemplate | None:
     ))
 
 
+def _load_saved() -> dict[tuple[str, str, str], tuple[str | None, str]]:
+    return {(row.key, row.channel, row.locale): (row.subject, row.body)
+            for row in db.session.scalars(select(NotificationTemplate))}
+
+
+# Nearly every case sends a message: the administrators' few saved wordings
+# are read once per process, not once per message.
+_saved = ProcessCache(_load_saved, NotificationTemplate)
+
+
 def source(key: str, channel: str, locale: str) -> tuple[str | None, str]:
     """The wording in force: the administrator's, else the default."""
-    row = saved(key, channel, locale)
-    if row is not None:
-        return row.subject, row.body
+    found = _saved.get().get((key, channel, locale))
+    if found is not None:
+        return found
     return default(key, channel, locale)
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str) -> Template:
+    """Compiling is most of rendering's cost; a template's text compiles once."""
+    return _env.from_string(text)
+
+
 def render_text(text: str, values: dict[str, object]) -> str:
-    return _env.from_string(text).render(**values).strip()
+    return _compiled(text).render(**values).strip()
 
 
 def check(key: str, text: str) -> str | None:
