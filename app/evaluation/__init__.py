@@ -3,7 +3,7 @@ period, a unit's page with its trend charts, the cases behind any figure,
 qualitative scores, weights, exports and the printable monthly report.
 
 Evaluators, supervisors and administrators see everything; a unit head sees
-their own unit's page and its rank, nothing else.
+the pages (and ranks) of their own unit and the units below it, nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import evaluation.rollups  # noqa: F401  (a merge marks rollup days dirty)
-from app.auth import roles_required
+from app.auth import roles_required, scope
 from app.auth.models import Role
 from app.clock import now
 from app.evaluation import views_data as data
@@ -136,7 +136,8 @@ def _unit_or_404(code: str) -> OrgUnit:
 def _may_see(unit: OrgUnit) -> None:
     if _sees_all():
         return
-    if current_user.role is Role.UNIT_HEAD and current_user.unit_id == unit.id:
+    # A head sees their unit and the units below it (the one scope rule).
+    if current_user.role is Role.UNIT_HEAD and scope.may_see_unit(current_user, unit.id):
         return
     abort(403)
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.auth import roles_required
+from app.auth import roles_required, scope
 from app.auth.models import UNIT_ROLES, Role
 from app.extensions import db
 from app.supervision.panel import case_panel
@@ -35,12 +35,13 @@ def index():
         return redirect(url_for("workbench.dispatch_queue"))
     if current_user.role is Role.OPERATOR:  # the hotline operator works at the console
         return redirect(url_for("console.index"))
-    tab = request.args.get("tab", "open")
-    query = select(Assignment).join(Assignment.case)
-    if current_user.role in UNIT_ROLES:
-        query = query.where(Assignment.unit_id == current_user.unit_id)
-    elif not current_user.district_wide:
+    if current_user.role is Role.EVALUATOR:  # the evaluation office reads figures
+        return redirect(url_for("evaluation.index"))
+    if not scope.may_use_cases(current_user):
         abort(403)
+    tab = request.args.get("tab", "open")
+    # A head's list holds the sub-units' assignments too; the list shows the unit.
+    query = scope.assignments_in_scope(select(Assignment).join(Assignment.case), current_user)
     if tab == "resolved":
         query = query.where(Assignment.status == AssignmentStatus.RESOLVED)
         query = query.order_by(Assignment.resolved_at.desc())
@@ -59,20 +60,20 @@ def _case_or_404(tracking_number: str) -> Case:
     return case
 
 
-def _may_read(case: Case) -> bool:
-    if current_user.district_wide:
-        return True
-    if current_user.role in UNIT_ROLES:
-        return any(a.unit_id == current_user.unit_id for a in case.assignments)
-    return False
+def readable_case(tracking_number: str) -> Case:
+    """The case, or 404; 403 when it is outside the signed-in user's scope.
+    Actions call it before reading their form, so a refusal never depends on
+    what was posted."""
+    case = _case_or_404(tracking_number)
+    if not scope.may_read(current_user, case):
+        abort(403)
+    return case
 
 
 @bp.get("/cases/<tracking_number>")
 @login_required
 def case_detail(tracking_number: str):
-    case = _case_or_404(tracking_number)
-    if not _may_read(case):
-        abort(403)
+    case = readable_case(tracking_number)
     try:
         mine = operations.unit_assignment(case, current_user)
     except CaseError:
@@ -101,12 +102,10 @@ def case_detail(tracking_number: str):
 @bp.get("/cases/<tracking_number>/attachments/<int:attachment_id>")
 @login_required
 def attachment(tracking_number: str, attachment_id: int):
-    case = _case_or_404(tracking_number)
+    case = readable_case(tracking_number)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    if not _may_read(case):
-        abort(403)
     # Only photos are shown in the page; anything else (a mail's HTML part, a
     # document) is a download, and nothing served here may run or post.
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"
@@ -141,15 +140,13 @@ def perform(case: Case, action: Callable[[Case], object], success: str) -> bool:
 
 def _act(tracking_number: str, action: Callable[[Case], object], success: str):
     """Run one operation on the case for the signed-in user, then go back."""
-    case = _case_or_404(tracking_number)
-    if not _may_read(case):
-        abort(403)
+    case = readable_case(tracking_number)
     perform(case, action, success)
     return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
 
 
 @bp.post("/cases/<tracking_number>/acknowledge")
-@login_required
+@roles_required(*UNIT_ROLES)
 def acknowledge(tracking_number: str):
     return _act(
         tracking_number,
@@ -159,8 +156,9 @@ def acknowledge(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/update")
-@login_required
+@roles_required(*UNIT_ROLES)
 def update(tracking_number: str):
+    readable_case(tracking_number)
     form = UpdateForm()
     if not form.validate_on_submit():
         flash(_("Write the update before sending it."), "error")
@@ -175,8 +173,9 @@ def update(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/resolve")
-@login_required
+@roles_required(*UNIT_ROLES)
 def resolve(tracking_number: str):
+    readable_case(tracking_number)
     form = ResolveForm()
     if not form.validate_on_submit():
         flash(_("Write the reply to the citizen before resolving."), "error")
@@ -202,6 +201,7 @@ def _dispatch_form() -> DispatchForm:
 @bp.post("/cases/<tracking_number>/dispatch")
 @roles_required(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 def dispatch(tracking_number: str):
+    readable_case(tracking_number)
     form = _dispatch_form()
     if not form.validate_on_submit():
         flash(_("Choose the unit to dispatch to."), "error")

@@ -9,19 +9,19 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth import roles_required
-from app.auth.models import Role
+from app.auth.models import UNIT_ROLES, Role
 from app.extensions import db
 from app.supervision.desk import unit_choices
 from app.supervision.forms import TransferForm
 from app.supervision.panel import PREFIX as PANEL_PREFIX
 from app.supervision.panel import TRANSFERABLE, set_transfer_choices
 from app.web import localname
-from app.workbench import PAGE_SIZE, _act, _case_or_404, _may_read, bp
+from app.workbench import PAGE_SIZE, _act, bp, readable_case
 from app.workbench.forms import (
     RETURN_REASONS,
     AddAssistForm,
@@ -115,8 +115,9 @@ def _unit(code: str) -> OrgUnit:
 
 
 @bp.post("/cases/<tracking_number>/return")
-@login_required
+@roles_required(*UNIT_ROLES)
 def return_case(tracking_number: str):
+    readable_case(tracking_number)
     form = ReturnForm(prefix=PREFIX["return"])
     if not form.validate_on_submit():
         return _refuse(tracking_number, form)
@@ -129,8 +130,9 @@ def return_case(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/assist-reply")
-@login_required
+@roles_required(*UNIT_ROLES)
 def assist_reply(tracking_number: str):
+    readable_case(tracking_number)
     form = AssistReplyForm(prefix=PREFIX["reply"])
     if not form.validate_on_submit():
         return _refuse(tracking_number, form)
@@ -142,11 +144,9 @@ def assist_reply(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/assist-request")
-@login_required
+@roles_required(*UNIT_ROLES)
 def assist_request(tracking_number: str):
-    case = _case_or_404(tracking_number)
-    if not _may_read(case):
-        abort(403)
+    case = readable_case(tracking_number)
     form = _assist_choices(AssistRequestForm(prefix=PREFIX["request"]), case)
     if not form.validate_on_submit():
         return _refuse(tracking_number, form)
@@ -161,7 +161,7 @@ def assist_request(tracking_number: str):
 @bp.post("/cases/<tracking_number>/assisting")
 @roles_required(*DISPATCH_ROLES)
 def add_assisting(tracking_number: str):
-    case = _case_or_404(tracking_number)
+    case = readable_case(tracking_number)
     form = _assist_choices(AddAssistForm(prefix=PREFIX["add"]), case)
     if not form.validate_on_submit():
         return _refuse(tracking_number, form)
@@ -177,6 +177,7 @@ def add_assisting(tracking_number: str):
 @bp.post("/cases/<tracking_number>/waive-assists")
 @roles_required(Role.SUPERVISOR, Role.ADMIN)
 def waive_assists(tracking_number: str):
+    readable_case(tracking_number)
     form = WaiveForm(prefix=PREFIX["waive"])
     if not form.validate_on_submit():
         return _refuse(tracking_number, form)

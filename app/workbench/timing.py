@@ -8,10 +8,12 @@ from datetime import datetime
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app.auth import roles_required
+from app.auth.models import UNIT_ROLES
 from app.clock import SHANGHAI
-from app.workbench import _act, bp
+from app.workbench import _act, bp, readable_case
 from app.workbench.forms import (
     AskInformationForm,
     ContactForm,
@@ -29,8 +31,9 @@ def _back(tracking_number: str, message: str):
 
 
 @bp.post("/cases/<tracking_number>/contact")
-@login_required
+@roles_required(*UNIT_ROLES)
 def contact(tracking_number: str):
+    readable_case(tracking_number)
     form = ContactForm()
     form.validate()
     return _act(
@@ -41,8 +44,9 @@ def contact(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/ask-information")
-@login_required
+@roles_required(*UNIT_ROLES)
 def ask_information(tracking_number: str):
+    readable_case(tracking_number)
     form = AskInformationForm()
     if not form.validate_on_submit():
         return _back(tracking_number, _("Say what the citizen should supply."))
@@ -54,8 +58,9 @@ def ask_information(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/information-received")
-@login_required
+@roles_required(*UNIT_ROLES)
 def information_received(tracking_number: str):
+    readable_case(tracking_number)
     form = InformationReceivedForm()
     if not form.validate_on_submit():
         return _back(tracking_number, _("Write down what the citizen supplied."))
@@ -68,8 +73,9 @@ def information_received(tracking_number: str):
 
 
 @bp.post("/cases/<tracking_number>/extension")
-@login_required
+@roles_required(*UNIT_ROLES)
 def request_extension(tracking_number: str):
+    readable_case(tracking_number)
     form = ExtensionForm()
     if not form.validate_on_submit():
         return _back(tracking_number, _("Give the new date and the reason."))

@@ -1,0 +1,97 @@
+"""Scope: which cases a user may read. One rule for every staff page and the
+REST API, so the workbench, the evaluation pages and /api/v1 never disagree.
+
+- Dispatchers, supervisors and administrators (the district-wide roles) read
+  every case of the district.
+- Unit staff read the cases their unit has (or had) an assignment on.
+- A unit head reads those of their unit and of every unit below it in the
+  org tree (a street's head also reads its communities' cases).
+- The operator and the evaluator read no case through the workbench or the
+  API. Their own pages have their own, narrower reasons to show a case: the
+  console reads any case to a caller; the evaluation pages list the cases
+  behind a figure of a unit the evaluator may see.
+
+Reading is not doing. A head reads a sub-unit's case but acts on it only as
+their own unit: the operations (cases.operations.unit_assignment and the
+checks beside it) stay the authority on who may change a case, so a head's
+acknowledge or resolve on a sub-unit's case is refused there ("not assigned
+to your unit"), on the pages and in the API alike.
+
+Every function takes the user as an argument (a page passes current_user,
+the API the token's user); nothing here imports the views.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import Select, exists, select
+
+from app.auth.models import UNIT_ROLES, Role, User
+from app.extensions import db
+from cases.models import Assignment, Case, OrgUnit
+
+_CACHE = "_scope_unit_ids"
+
+
+def unit_ids(user: User) -> set[int] | None:
+    """The units whose cases the user reads; None means every unit.
+
+    A head's sub-units are found one query per tree level (the tree is a few
+    levels deep); the answer is kept for the rest of the request."""
+    if user.district_wide:
+        return None
+    if user.role not in UNIT_ROLES or user.unit_id is None:
+        return set()
+    cache = g.setdefault(_CACHE, {}) if has_request_context() else {}
+    key = (user.id, user.role, user.unit_id)
+    if key not in cache:
+        cache[key] = _units_below(user.unit_id) if user.role is Role.UNIT_HEAD else {user.unit_id}
+    return set(cache[key])
+
+
+def _units_below(unit_id: int) -> set[int]:
+    """The unit and every unit under it."""
+    ids = {unit_id}
+    frontier = [unit_id]
+    while frontier:
+        children = db.session.scalars(
+            select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier))).all()
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return ids
+
+
+def may_read(user: User, case: Case) -> bool:
+    """May this user read this case (its page, attachments, API record)?"""
+    ids = unit_ids(user)
+    return ids is None or any(a.unit_id in ids for a in case.assignments)
+
+
+def in_scope(query: Select, user: User) -> Select:
+    """Restrict a query over Case to the user's scope."""
+    ids = unit_ids(user)
+    if ids is None:
+        return query
+    return query.where(exists().where(Assignment.case_id == Case.id,
+                                      Assignment.unit_id.in_(ids)))
+
+
+def assignments_in_scope(query: Select, user: User) -> Select:
+    """Restrict a query over Assignment to the units the user reads (the
+    workbench list: a head sees the sub-units' assignments too)."""
+    ids = unit_ids(user)
+    if ids is None:
+        return query
+    return query.where(Assignment.unit_id.in_(ids))
+
+
+def may_use_cases(user: User) -> bool:
+    """Roles that read cases on the workbench and through the API at all."""
+    return user.district_wide or (user.role in UNIT_ROLES and user.unit_id is not None)
+
+
+def may_see_unit(user: User, unit_id: int) -> bool:
+    """Is the unit within the user's scope (a head: their unit or one below
+    it)? The pages about a unit (its evaluation) decide which roles ask."""
+    ids = unit_ids(user)
+    return ids is None or unit_id in ids

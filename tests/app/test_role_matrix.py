@@ -1,0 +1,437 @@
+"""The role × endpoint matrix: every rule of the URL map, every method, every
+role (and anonymous), in and out of scope.
+
+ACCESS says who may use each endpoint. An endpoint missing from it fails the
+test, so a new page cannot slip by unchecked; the administration blueprints
+are administrators' by a rule (ADMIN_BLUEPRINTS), so their new pages are
+covered as they come.
+
+What is checked:
+- anonymous: a page sends to /login, the API answers 401;
+- a role not allowed: 403 on a page, 403 or 404 in the API, and a POST
+  changes nothing (no case and no case event is added);
+- an allowed role: never 401 or 403;
+- a case outside the user's scope: 403 (page) or 404 (API), the case's text
+  is not in the answer, and a POST changes nothing;
+- a head on a sub-unit's case reads it, but acting on it changes nothing
+  (the operations decide who acts; see app.auth.scope).
+
+The module shares one demo district (the _clean override below): POSTs are
+sent empty, so an allowed role's request is refused by the form and changes
+nothing, except the few actions that need no form (acknowledge, contact).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from app.auth.models import UNIT_ROLES, Role, User
+from app.demo.loader import load_demo
+from app.extensions import db, limiter
+from cases import operations
+from cases.actors import CITIZEN
+from cases.models import Case, CaseEvent, OrgUnit
+from cases.operations import IncomingFile
+from channels.intake import Intake, accept
+from tests.conftest import _test_config, _truncate, redis_conn
+from tests.support import login
+
+ALL_STAFF = frozenset(Role)
+UNIT = frozenset(UNIT_ROLES)
+DISTRICT = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+READERS = UNIT | DISTRICT
+CALLERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+CONSOLE = frozenset({Role.OPERATOR, Role.ADMIN})
+EVALUATION = frozenset({Role.EVALUATOR, Role.SUPERVISOR, Role.ADMIN})
+ADMIN = frozenset({Role.ADMIN})
+
+# The demo users who play each role.
+USERS = {
+    Role.OPERATOR: "operator",
+    Role.DISPATCHER: "dispatcher",
+    Role.UNIT_STAFF: "huangpu-staff",  # street huangpu-street
+    Role.UNIT_HEAD: "huangpu-head",  # street huangpu-street, above community huangpu-dongyuan
+    Role.SUPERVISOR: "supervisor",
+    Role.EVALUATOR: "evaluator",
+    Role.ADMIN: "admin",
+}
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use an endpoint.
+
+    roles: the roles allowed (None: anyone, or a credential of its own).
+    case: "scoped" when the tracking number must be in the user's scope,
+        "any" when the allowed roles reach every case.
+    acts: the POST acts as the user's unit (a head only reads sub-units' cases).
+    api: "token" (bearer token, /api/v1), "session" (JSON for signed-in
+        users), or None for a page.
+    query: query-string arguments the endpoint needs to reach its checks.
+    """
+
+    roles: frozenset[Role] | None
+    case: str | None = None
+    acts: bool = False
+    api: str | None = None
+    query: dict = field(default_factory=dict)
+
+
+PUBLIC = Access(None)  # citizens, the public statistics, health, static files
+EXTERNAL = Access(None)  # its own credential: Twilio's signature, an Open311 key
+
+
+def _unit_action() -> Access:
+    return Access(UNIT, case="scoped", acts=True)
+
+
+def _api_action() -> Access:
+    return Access(UNIT, case="scoped", acts=True, api="token")
+
+
+EVALUATED_UNIT = {"unit": "huangpu-street", "measure": "received"}
+
+ACCESS: dict[str, Access] = {
+    # the public side
+    "public.index": PUBLIC, "public.set_language": PUBLIC, "public.track": PUBLIC,
+    "public.track_link": PUBLIC, "public.add_information": PUBLIC,
+    "public.answer_callback": PUBLIC, "webform.submit": PUBLIC, "webform.submitted": PUBLIC,
+    "stats.stats": PUBLIC, "stats.api": PUBLIC, "health.healthz": PUBLIC, "static": PUBLIC,
+    "openapi.openapi_json": PUBLIC, "auth.login": PUBLIC,
+    **{f"open311.{name}": EXTERNAL for name in (
+        "discovery", "services", "service_definition", "create_request", "list_requests",
+        "get_request", "token", "request_updates")},
+    **{f"phone.{name}": EXTERNAL for name in (
+        "incoming", "main_menu", "choose_group", "recorded", "transcription", "check",
+        "operator", "operator_done", "hold", "incoming_sms", "status")},
+    # signed in
+    "auth.logout": Access(ALL_STAFF),
+    "callbacks.preferences": Access(ALL_STAFF),
+    "workbench.index": Access(ALL_STAFF),  # the operator and evaluator are sent to their pages
+    "workbench.case_detail": Access(READERS, case="scoped"),
+    "workbench.attachment": Access(READERS, case="scoped"),
+    **{f"workbench.{name}": _unit_action() for name in (
+        "acknowledge", "update", "resolve", "return_case", "assist_reply", "assist_request",
+        "contact", "ask_information", "information_received", "request_extension")},
+    "workbench.dispatch": Access(DISTRICT, case="any"),
+    "workbench.add_assisting": Access(DISTRICT, case="any"),
+    "workbench.merge_case": Access(DISTRICT, case="any"),
+    "workbench.waive_assists": Access(SUPERVISORS, case="any"),
+    "workbench.dispatch_queue": Access(DISTRICT),
+    "supervision.index": Access(SUPERVISORS),
+    "supervision.comment": Access(SUPERVISORS, case="any"),
+    "supervision.transfer": Access(DISTRICT, case="any"),
+    "supervision.decide_extension": Access(SUPERVISORS, case="any"),
+    "supervision.supervise": Access(SUPERVISORS, case="any"),
+    "supervision.raise_priority": Access(SUPERVISORS, case="any"),
+    "city12319.refer_case": Access(SUPERVISORS, case="any"),
+    "callbacks.queue": Access(CALLERS),
+    "callbacks.answer": Access(CALLERS),
+    "callbacks.decisions": Access(SUPERVISORS),
+    "callbacks.decide": Access(SUPERVISORS),
+    **{f"console.{name}": Access(CONSOLE) for name in (
+        "index", "log_call", "add_note", "calls_json", "history_json", "nearby_json",
+        "addresses_json", "duplicates_json")},
+    # The operator reads any case to a caller.
+    "console.case_detail": Access(CONSOLE, case="any"),
+    "evaluation.index": Access(EVALUATION | {Role.UNIT_HEAD}),  # a head: their unit's page
+    "evaluation.live_fragment": Access(EVALUATION),
+    "evaluation.ranking_page": Access(EVALUATION),
+    "evaluation.ranking_export": Access(EVALUATION),
+    "evaluation.report": Access(EVALUATION),
+    "evaluation.unit_page": Access(EVALUATION | {Role.UNIT_HEAD}),
+    "evaluation.cases_page": Access(EVALUATION | {Role.UNIT_HEAD}, query=EVALUATED_UNIT),
+    "evaluation.cases_export": Access(EVALUATION | {Role.UNIT_HEAD}, query=EVALUATED_UNIT),
+    "evaluation.scores": Access(frozenset({Role.EVALUATOR, Role.ADMIN})),
+    "evaluation.weights_page": Access(ADMIN),
+    "outbox_api.outbox": Access(ADMIN, api="session"),
+    # the REST API
+    "api.list_cases": Access(READERS, api="token"),
+    "api.get_case": Access(READERS, case="scoped", api="token"),
+    **{f"api.{name}": _api_action() for name in (
+        "acknowledge", "contact", "update", "resolve", "return_case", "assist",
+        "assist_reply", "extension")},
+}
+# Every page of these blueprints is for administrators, whatever is added later.
+ADMIN_BLUEPRINTS = ("admin", "time_admin", "notify_admin")
+
+# URL arguments that are not cases: a value that reaches the checks.
+ARGUMENTS = {
+    "code": "huangpu-street", "fmt": "csv", "response_format": "json",
+    "filename": "css/xietong.css", "locale": "zh_CN",
+}
+MISSING_ID = 987654  # ids need not exist: the role is checked before the row is looked up
+
+
+def access_for(endpoint: str) -> Access:
+    if endpoint.split(".")[0] in ADMIN_BLUEPRINTS:
+        return Access(ADMIN)
+    if endpoint not in ACCESS:
+        pytest.fail(f"{endpoint} is not in the role matrix: add it to ACCESS")
+    return ACCESS[endpoint]
+
+
+def _rules() -> list[tuple[str, str, str]]:
+    """(endpoint, method, rule) of every route, read from an app built for
+    collection only (the fixtures' app does not exist yet)."""
+    app = create_app(_test_config("sqlite://", "redis://127.0.0.1:1/0", tempfile.mkdtemp()))
+    return sorted(
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    )
+
+
+RULES = _rules()
+WHO = [ANONYMOUS, *Role]
+
+
+def _variants(access: Access, who) -> list[str]:
+    """Which cases a role is tried with: in scope, out of scope, a sub-unit's."""
+    if access.case != "scoped" or who == ANONYMOUS or who not in access.roles:
+        return ["in"]
+    if who is Role.UNIT_STAFF:
+        return ["in", "out"]  # out: the community below the street
+    if who is Role.UNIT_HEAD:
+        return ["in", "sub", "out"]  # sub: the community below; out: a department
+    return ["in"]
+
+
+def _cases() -> list:
+    params = []
+    for endpoint, method, rule in RULES:
+        access = ACCESS.get(endpoint)
+        if access is None and endpoint.split(".")[0] not in ADMIN_BLUEPRINTS:
+            params.append(pytest.param(endpoint, method, rule, ANONYMOUS, "in",
+                                       id=f"{method} {endpoint} (missing from ACCESS)"))
+            continue
+        access = access_for(endpoint)
+        if access.roles is None:
+            params.append(pytest.param(endpoint, method, rule, ANONYMOUS, "in",
+                                       id=f"{method} {endpoint}-public"))
+            continue
+        for who in WHO:
+            for variant in _variants(access, who):
+                name = who if who == ANONYMOUS else USERS[who]
+                params.append(pytest.param(endpoint, method, rule, who, variant,
+                                           id=f"{method} {endpoint}-{name}-{variant}"))
+    return params
+
+
+# -- the shared district ----------------------------------------------------------------
+
+DESCRIPTIONS = {
+    "street": "矩阵街道工单：港湾路人行道地砖松动。",
+    "community": "矩阵社区工单：东苑小区路灯不亮。",
+    "department": "矩阵部门工单：区城管局负责的占道经营。",
+}
+UNITS = {"street": "huangpu-street", "community": "huangpu-dongyuan",
+         "department": "city-management"}
+# Which case each variant uses, per role.
+TARGET = {
+    (Role.UNIT_STAFF, "out"): "community",
+    (Role.UNIT_HEAD, "sub"): "community",
+    (Role.UNIT_HEAD, "out"): "department",
+}
+
+
+@dataclass
+class District:
+    cases: dict[str, Case]
+    attachments: dict[str, int]
+    cookies: dict[Role, str]
+    tokens: dict[Role, str]
+
+
+def _case(kind: str, dispatcher: User) -> tuple[Case, int]:
+    case = accept(Intake(
+        channel="web", category_code="road-damage", description=DESCRIPTIONS[kind],
+        address_text="港湾路15号", phone="13800138000",
+        files=(IncomingFile("photo.png", "image/png", b"\x89PNG matrix"),),
+    ), CITIZEN)
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == UNITS[kind]))
+    operations.dispatch_case(case, dispatcher, unit, "role matrix")
+    db.session.commit()
+    return case, case.attachments[0].id
+
+
+@pytest.fixture(scope="module")
+def district(app):
+    with app.app_context():
+        _truncate()
+        redis_conn().flushdb()
+        limiter.reset()
+        load_demo()
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        made = {kind: _case(kind, users["dispatcher"]) for kind in DESCRIPTIONS}
+        cookies, tokens = {}, {}
+        for role, username in USERS.items():
+            client = app.test_client()
+            assert login(client, username).status_code == 302, username
+            cookies[role] = client.get_cookie("session").value
+            result = app.test_cli_runner().invoke(args=["api-token", "create", username])
+            assert result.exit_code == 0, result.output
+            tokens[role] = result.stdout.strip().splitlines()[-1]
+        yield District({k: c for k, (c, _) in made.items()},
+                       {k: a for k, (_, a) in made.items()}, cookies, tokens)
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _clean(district):
+    """Overrides the conftest's: the module works on the one district above."""
+    yield
+
+
+def _counts() -> tuple[int, int]:
+    db.session.expire_all()
+    return (db.session.scalar(select(func.count()).select_from(Case)),
+            db.session.scalar(select(func.count()).select_from(CaseEvent)))
+
+
+def _path(rule: str, district: District, kind: str) -> str:
+    path = rule
+    for part in rule.split("<")[1:]:
+        spec = part.split(">")[0]
+        converter, _, name = spec.rpartition(":")
+        if name == "tracking_number":
+            value = district.cases[kind].tracking_number
+        elif name == "attachment_id":
+            value = district.attachments[kind]
+        elif converter == "int":
+            value = MISSING_ID
+        else:
+            value = ARGUMENTS.get(name, "x")
+        path = path.replace(f"<{spec}>", str(value))
+    return path
+
+
+def _text(response) -> str:
+    """The answer as a reader sees it (JSON with its Chinese unescaped)."""
+    if response.is_json:
+        return json.dumps(response.get_json(silent=True), ensure_ascii=False)
+    return response.get_data().decode("utf-8", "replace")
+
+
+def _request(app, district, access: Access, method: str, path: str, who):
+    client = app.test_client()
+    headers = {}
+    if who != ANONYMOUS:
+        if access.api == "token":
+            headers["Authorization"] = f"Bearer {district.tokens[who]}"
+        else:
+            client.set_cookie("session", district.cookies[who])
+    if method == "GET":
+        return client.get(path, query_string=access.query, headers=headers)
+    if access.api == "token":
+        return client.open(path, method=method, json={}, headers=headers)
+    return client.open(path, method=method, data={}, headers=headers)
+
+
+# -- the matrix -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("endpoint", "method", "rule", "who", "variant"), _cases())
+def test_matrix(app, district, endpoint, method, rule, who, variant):
+    access = access_for(endpoint)
+    kind = TARGET.get((who, variant), "street")
+    path = _path(rule, district, kind)
+    if access.roles is None:  # public, or a credential of its own: never a sign-in page
+        if method == "GET":
+            response = _request(app, district, access, method, path, ANONYMOUS)
+            assert response.status_code < 500, response.status_code
+            assert "/login" not in (response.location or "")
+        return
+    before = _counts() if method != "GET" else None  # only a POST could change a case
+    response = _request(app, district, access, method, path, who)
+    status, body = response.status_code, _text(response)
+    assert status < 500, f"{status}: {body[:300]}"
+    if who == ANONYMOUS:
+        if access.api:
+            assert status == 401, status
+        else:
+            assert status == 302 and "/login" in response.location, (status, response.location)
+        assert before is None or _counts() == before
+        return
+    if who not in access.roles:
+        expected = (403, 404) if access.api == "token" else (403,)
+        assert status in expected, f"{USERS[who]} got {status} on {method} {path}"
+        assert DESCRIPTIONS[kind] not in body
+        assert before is None or _counts() == before, "a refused request changed the cases"
+        return
+    if variant == "out":
+        assert status == (404 if access.api == "token" else 403), status
+        assert DESCRIPTIONS[kind] not in body
+        assert before is None or _counts() == before, "an out-of-scope request changed it"
+        return
+    if variant == "sub" and access.acts:  # the head reads the sub-unit's case, acts not
+        assert status != 401
+        assert before is None or _counts() == before, "a head acted on a sub-unit's case"
+        return
+    assert status not in (401, 403), f"{USERS[who]} refused on {method} {path}: {status}"
+    if "/login" in (response.location or ""):
+        pytest.fail(f"{USERS[who]} sent to sign in on {method} {path}")
+    if endpoint in ("workbench.case_detail", "api.get_case"):
+        assert status == 200 and DESCRIPTIONS[kind] in body  # in scope: there to read
+
+
+def test_the_table_has_no_endpoint_that_is_gone():
+    endpoints = {endpoint for endpoint, _, _ in RULES}
+    assert set(ACCESS) - endpoints == set()
+
+
+# -- the scope rule, as each role sees its lists ----------------------------------------
+
+
+def _get(app, district, role, path, token=False):
+    client = app.test_client()
+    if token:
+        return client.get(path, headers={"Authorization": f"Bearer {district.tokens[role]}"})
+    client.set_cookie("session", district.cookies[role])
+    return client.get(path)
+
+
+def test_a_head_lists_the_sub_units_cases_with_the_unit_and_staff_do_not(app, district):
+    street = district.cases["street"].tracking_number
+    community = district.cases["community"].tracking_number
+    department = district.cases["department"].tracking_number
+    head = _get(app, district, Role.UNIT_HEAD, "/workbench").get_data(as_text=True)
+    assert street in head and community in head and department not in head
+    assert "东苑社区" in head  # the unit is shown beside the sub-unit's case
+    staff = _get(app, district, Role.UNIT_STAFF, "/workbench").get_data(as_text=True)
+    assert street in staff and community not in staff and department not in staff
+
+    listed = _get(app, district, Role.UNIT_HEAD, "/api/v1/cases", token=True).get_json()
+    assert {c["tracking_number"] for c in listed["cases"]} == {street, community}
+    listed = _get(app, district, Role.UNIT_STAFF, "/api/v1/cases", token=True).get_json()
+    assert {c["tracking_number"] for c in listed["cases"]} == {street}
+
+
+def test_a_head_sees_the_evaluation_of_units_below_not_beside(app, district):
+    for own_or_below in ("huangpu-street", "huangpu-dongyuan"):
+        assert _get(app, district, Role.UNIT_HEAD,
+                    f"/evaluation/unit/{own_or_below}").status_code == 200
+    assert _get(app, district, Role.UNIT_HEAD,
+                "/evaluation/unit/hongshan-street").status_code == 403
+
+
+def test_a_head_reads_a_sub_units_case_but_does_not_act_as_that_unit(app, district):
+    case = district.cases["community"]
+    page = _get(app, district, Role.UNIT_HEAD, f"/cases/{case.tracking_number}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and DESCRIPTIONS["community"] in text
+    assert f"/cases/{case.tracking_number}/acknowledge" not in text  # no unit's forms
+    client = app.test_client()
+    client.set_cookie("session", district.cookies[Role.UNIT_HEAD])
+    before = _counts()
+    refused = client.post(f"/cases/{case.tracking_number}/acknowledge")
+    assert refused.status_code == 302 and _counts() == before
