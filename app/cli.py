@@ -47,6 +47,7 @@ def cases_reconcile() -> None:
 @click.password_option()
 def users_create(username: str, role: str, unit_code: str | None, display_name, password) -> None:
     """Create a staff user."""
+    from app.admin.audit import AuditAction, record
     from app.auth.models import Role, User
     from cases.models import OrgUnit
 
@@ -70,6 +71,10 @@ def users_create(username: str, role: str, unit_code: str | None, display_name, 
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="password") from None
     db.session.add(user)
+    db.session.flush()
+    record("cli:users", AuditAction.CREATE, "user", user.username,
+           summary=f"{user.username} ({role_value.value})",
+           after={"role": role_value.value, "unit": unit.code if unit else None})
     db.session.commit()
     click.echo(f"Created {username} ({role_value.value}).")
 
@@ -78,10 +83,13 @@ def users_create(username: str, role: str, unit_code: str | None, display_name, 
 @click.argument("client")
 def open311_create_key(client: str) -> None:
     """Issue an API key for CLIENT; the key is printed once."""
+    from app.admin.audit import AuditAction, record
     from channels.open311.models import ApiKey
 
     api_key, key = ApiKey.issue(client)
     db.session.add(api_key)
+    db.session.flush()
+    record("cli:open311", AuditAction.ISSUE, "open311_key", api_key.id, summary=f"client={client}")
     db.session.commit()
     click.echo(key)
 
@@ -92,3 +100,6 @@ def init_app(app: Flask) -> None:
     from evaluation.cli import evaluation_cli
 
     app.cli.add_command(evaluation_cli)
+    from app.admin.cli import import_cli
+
+    app.cli.add_command(import_cli)

@@ -10,8 +10,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth import roles_required
 from app.admin.audit import AdminAuditEvent
+from app.auth import roles_required
 from app.auth.models import Role
 from app.extensions import db
 from channels.outbox.models import OutboxMessage, OutboxStatus
@@ -23,10 +23,22 @@ PAGE_SIZE = 50
 # The administration index: (endpoint, label, what it is for). Pages of other
 # blueprints are listed too; an endpoint that is not registered is left out.
 SECTIONS = (
+    ("admin.categories", _l("Categories"),
+     _l("What citizens can report, with its routing and time limits.")),
+    ("admin.rules", _l("Routing rules"),
+     _l("Which unit leads each category's cases, and which units assist.")),
+    ("admin.addresses", _l("Address directory"),
+     _l("Roads, house numbers and compounds, and the community they belong to.")),
     ("time_admin.time_limits", _l("Time limits"), _l("Deadlines per priority and category.")),
     ("time_admin.calendar", _l("Calendar"), _l("Working days, holidays and make-up days.")),
     ("notify_admin.index", _l("Message templates"),
      _l("What citizens and staff are sent, per event and channel.")),
+    ("admin.units", _l("Org units"),
+     _l("The district, streets, communities and departments, and community boundaries.")),
+    ("admin.users", _l("Users"), _l("Staff accounts, their roles and units.")),
+    ("admin.keys", _l("API keys"), _l("Open311 client keys and the REST API's tokens.")),
+    ("admin.webhooks", _l("Webhooks"),
+     _l("Where each unit's case events are sent, and how the deliveries went.")),
     ("admin.outbox", _l("Outbox"), _l("Every message sent, failed or kept locally.")),
     ("admin.audit", _l("Audit log"), _l("Who changed which setting, and when.")),
 )
@@ -99,3 +111,15 @@ def outbox_message(message_id: int):
     if message is None:
         abort(404)
     return render_template("admin/outbox_message.html", message=message, labels=OUTBOX_LABELS)
+
+
+# The pages of each kind of setting, registered on this blueprint.
+from app.admin import (  # noqa: E402, F401
+    addresses,
+    catalogue,
+    keys,
+    org,
+    routing_rules,
+    users,
+    webhooks,
+)

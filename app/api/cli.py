@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.api.models import ApiToken, Webhook, WebhookDelivery
+from app.admin.audit import AuditAction, record
+from app.api.models import ApiToken, Webhook, WebhookDelivery, valid_url
 from app.clock import now
 from app.extensions import db
 
@@ -34,6 +33,8 @@ def token_create(username: str, name: str) -> None:
         token, plain = ApiToken.issue(_user(username), name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    record("cli:api-token", AuditAction.ISSUE, "api_token", token.id,
+           summary=f"user={username} name={name}")
     db.session.commit()
     click.echo(f"Token {token.id} for {username} (shown once, store it now):", err=True)
     click.echo(plain)
@@ -69,6 +70,8 @@ def token_revoke(token_id: int | None, username: str | None) -> None:
         raise click.ClickException("no active token matches")
     for t in tokens:
         t.revoked_at = now()
+        record("cli:api-token", AuditAction.REVOKE, "api_token", t.id,
+               summary=f"user={t.user.username} name={t.name}")
     db.session.commit()
     click.echo(f"{len(tokens)} token(s) revoked.")
 
@@ -83,11 +86,12 @@ def webhook_add(unit_code: str, url: str) -> None:
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
     if unit is None:
         raise click.ClickException(f"no unit {unit_code!r}")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not valid_url(url):
         raise click.BadParameter("an http:// or https:// URL", param_hint="URL")
     hook = Webhook(unit=unit, url=url, secret=Webhook.new_secret(), created_at=now())
     db.session.add(hook)
+    db.session.flush()
+    record("cli:webhook", AuditAction.CREATE, "webhook", hook.id, summary=f"{unit.code} {url}")
     db.session.commit()
     click.echo(f"Webhook {hook.id} for {unit.code} -> {url}; signing secret (shown once):",
                err=True)
@@ -107,6 +111,8 @@ def webhook_disable(webhook_id: int) -> None:
     if hook is None:
         raise click.ClickException(f"no webhook {webhook_id}")
     hook.active = False
+    record("cli:webhook", AuditAction.DELETE, "webhook", hook.id,
+           summary=f"{hook.unit.code} {hook.url}")
     db.session.commit()
     click.echo(f"Webhook {webhook_id} disabled.")
 

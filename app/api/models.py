@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,15 @@ from cases.models import Case, CaseEvent, OrgUnit
 from cases.models.types import UTCDateTime, enum_type
 
 TOKEN_PREFIX = "xt_"
+
+
+def valid_url(url: str) -> bool:
+    """A webhook receiver's URL: http or https with a host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def hash_token(token: str) -> str:

@@ -1,13 +1,13 @@
 """Administration of time limits and the working-day calendar (role admin).
 
-Every change is logged (who, what, before and after); a real audit table
-comes later. Changes apply to assignments made afterwards: the deadlines of
-existing assignments are stored on them and stay.
+Every change writes a row of the administration audit log (app.admin.audit:
+who, what, the values before and after) in the same transaction. Changes
+apply to assignments made afterwards: the deadlines of existing assignments
+are stored on them and stay.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.admin.audit import AuditAction, record, snapshot
 from app.auth import roles_required
 from app.auth.models import Role
 from app.clock import local, now
@@ -35,7 +36,9 @@ from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLim
 
 # Not "admin": that blueprint (the outbox) is another's; the URLs share the prefix.
 bp = Blueprint("time_admin", __name__, url_prefix="/admin")
-audit = logging.getLogger("xietong.audit")
+
+LIMIT_FIELDS = ("category", "priority", "kind", "amount", "unit")
+OVERRIDE_FIELDS = ("day", "is_workday", "note")
 
 
 def uncovered_years() -> list[int]:
@@ -112,14 +115,16 @@ def time_limits():
                 else TimeLimit.category_id.is_(None),
             )
         )
-        before = _describe(row) if row else "default"
+        before = snapshot(row, LIMIT_FIELDS) if row else None
         if row is None:
             row = TimeLimit(category=category, priority=priority, kind=kind)
             db.session.add(row)
         row.amount, row.unit = form.amount.data, LimitUnit(form.unit.data)
+        db.session.flush()  # the row's id names it in the audit log
+        record(current_user, AuditAction.UPDATE if before else AuditAction.CREATE,
+               "time_limit", row.id, summary=_describe(row), before=before,
+               after=snapshot(row, LIMIT_FIELDS))
         db.session.commit()
-        audit.info("time limit set by %s: %s (before: %s)",
-                   current_user.username, _describe(row), before)
         flash(_("Time limit saved. It applies to cases assigned from now on."), "success")
         return redirect(url_for("time_admin.time_limits"))
     return render_template(
@@ -140,10 +145,10 @@ def delete_time_limit(limit_id: int):
     row = db.session.get(TimeLimit, limit_id)
     if row is None:
         abort(404)
-    described = _describe(row)
+    record(current_user, AuditAction.DELETE, "time_limit", row.id, summary=_describe(row),
+           before=snapshot(row, LIMIT_FIELDS))
     db.session.delete(row)
     db.session.commit()
-    audit.info("time limit removed by %s: %s", current_user.username, described)
     flash(_("Time limit removed: the general rule applies again."), "success")
     return redirect(url_for("time_admin.time_limits"))
 
@@ -155,14 +160,17 @@ def calendar():
     if form.validate_on_submit():
         day, is_workday = form.day.data, form.is_workday.data == "1"
         row = db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
-        before = f"workday={row.is_workday}" if row else "none"
+        before = snapshot(row, OVERRIDE_FIELDS) if row else None
         if row is None:
             row = CalendarOverride(day=day)
             db.session.add(row)
         row.is_workday, row.note = is_workday, (form.note.data or "").strip()
+        db.session.flush()
+        record(current_user, AuditAction.UPDATE if before else AuditAction.CREATE,
+               "calendar_override", row.id,
+               summary=f"{day.isoformat()} workday={is_workday}",
+               before=before, after=snapshot(row, OVERRIDE_FIELDS))
         db.session.commit()
-        audit.info("calendar override set by %s: %s workday=%s note=%r (before: %s)",
-                   current_user.username, day.isoformat(), is_workday, row.note, before)
         flash(_("%(day)s saved. Deadlines set from now on follow it.", day=day.isoformat()),
               "success")
         return redirect(url_for("time_admin.calendar"))
@@ -184,9 +192,10 @@ def delete_override(override_id: int):
     if row is None:
         abort(404)
     day: date = row.day
+    record(current_user, AuditAction.DELETE, "calendar_override", row.id,
+           summary=f"{day.isoformat()} workday={row.is_workday}",
+           before=snapshot(row, OVERRIDE_FIELDS))
     db.session.delete(row)
     db.session.commit()
-    audit.info("calendar override removed by %s: %s workday=%s",
-               current_user.username, day.isoformat(), row.is_workday)
     flash(_("%(day)s removed.", day=day.isoformat()), "success")
     return redirect(url_for("time_admin.calendar"))

@@ -18,6 +18,17 @@ class UnitKind(enum.StrEnum):
     DEPARTMENT = "department"
 
 
+# Where each kind of unit sits in the tree: streets and departments under the
+# district, communities under a street (None: the top). The admin pages and
+# the CSV import both hold units to it.
+PARENT_KIND: dict[UnitKind, UnitKind | None] = {
+    UnitKind.DISTRICT: None,
+    UnitKind.STREET: UnitKind.DISTRICT,
+    UnitKind.DEPARTMENT: UnitKind.DISTRICT,
+    UnitKind.COMMUNITY: UnitKind.STREET,
+}
+
+
 class OrgUnit(db.Model):
     __tablename__ = "org_units"
 

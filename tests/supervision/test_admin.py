@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.admin.audit import AdminAuditEvent, AuditAction
 from app.extensions import db
 from cases.models import Priority
 from escalation.limits import current_calendar
@@ -28,6 +29,13 @@ def page(client, path: str) -> str:
     return response.get_data(as_text=True)
 
 
+def audit_rows(target_type: str) -> list[AdminAuditEvent]:
+    return list(db.session.scalars(
+        select(AdminAuditEvent).where(AdminAuditEvent.target_type == target_type)
+        .order_by(AdminAuditEvent.id)
+    ))
+
+
 def limit_form(**fields) -> dict:
     data = {"category": "", "priority": "normal", "kind": "resolve",
             "amount": "2", "unit": "working_days"}
@@ -43,7 +51,7 @@ def test_the_page_lists_the_defaults(admin):
     assert 'id="category-limits"' not in html  # no category has its own yet
 
 
-def test_set_a_limit_and_a_new_case_follows_it(admin, make_case, work, clock, logs):
+def test_set_a_limit_and_a_new_case_follows_it(admin, make_case, work, clock):
     response = admin.post("/admin/time-limits", data=limit_form())
     assert response.status_code == 302
     row = db.session.scalar(select(TimeLimit))
@@ -52,7 +60,13 @@ def test_set_a_limit_and_a_new_case_follows_it(admin, make_case, work, clock, lo
     )
     html = page(admin, "/admin/time-limits")
     assert 'class="flash success"' in html
-    assert "admin: */normal/resolve=2 working_days (before: default)" in logs.text
+    [created] = audit_rows("time_limit")
+    assert (created.actor_label, created.action, created.target_id) == (
+        "admin", AuditAction.CREATE, str(row.id))
+    assert created.summary == "*/normal/resolve=2 working_days"
+    assert created.before is None
+    assert created.after == {"category": None, "priority": "normal", "kind": "resolve",
+                             "amount": 2, "unit": "working_days"}
 
     case = make_case(category_code="road-damage")  # Thursday 10:00
     work()
@@ -63,6 +77,9 @@ def test_set_a_limit_and_a_new_case_follows_it(admin, make_case, work, clock, lo
     assert db.session.scalar(select(func.count()).select_from(TimeLimit)) == 1
     db.session.expire_all()
     assert db.session.scalar(select(TimeLimit.amount)) == 3
+    updated = audit_rows("time_limit")[-1]
+    assert updated.action is AuditAction.UPDATE
+    assert updated.changed() == [("amount", 2, 3)]
 
 
 def test_a_categorys_own_limit_wins_and_is_listed(admin, make_case, work):
@@ -78,13 +95,16 @@ def test_a_categorys_own_limit_wins_and_is_listed(admin, make_case, work):
     assert other.lead_assignment.acknowledge_due == at(11, 26, 16, 0)  # the default, 4 h
 
 
-def test_removing_a_limit_restores_the_default(admin, logs):
+def test_removing_a_limit_restores_the_default(admin):
     admin.post("/admin/time-limits", data=limit_form())
-    row = db.session.scalar(select(TimeLimit))
-    response = admin.post(f"/admin/time-limits/{row.id}/delete")
+    row_id = db.session.scalar(select(TimeLimit.id))
+    response = admin.post(f"/admin/time-limits/{row_id}/delete")
     assert response.status_code == 302
     assert db.session.scalar(select(TimeLimit)) is None
-    assert "time limit removed by admin" in logs.text
+    removed = audit_rows("time_limit")[-1]
+    assert (removed.action, removed.target_id, removed.after) == (
+        AuditAction.DELETE, str(row_id), None)
+    assert removed.before["amount"] == 2
     assert admin.post("/admin/time-limits/999999/delete").status_code == 404
 
 
@@ -110,9 +130,10 @@ def test_bad_input_gets_a_field_error(admin, fields, field):
     assert len(errors) == 2, "exactly one field is in error"
     assert f'name="{field}"' in errors[1].split("</div>")[0]
     assert db.session.scalar(select(TimeLimit)) is None
+    assert audit_rows("time_limit") == []
 
 
-def test_the_warning_about_next_year_goes_when_it_is_entered(admin, logs):
+def test_the_warning_about_next_year_goes_when_it_is_entered(admin):
     assert not current_calendar().covers(2027)  # the package ships up to 2026
     for path in ("/admin/time-limits", "/admin/calendar"):
         assert 'id="calendar-warning-2027"' in page(admin, path)
@@ -121,7 +142,10 @@ def test_the_warning_about_next_year_goes_when_it_is_entered(admin, logs):
     assert response.status_code == 302
     row = db.session.scalar(select(CalendarOverride))
     assert (row.day, row.is_workday, row.note) == (date(2027, 1, 1), False, "元旦")
-    assert "calendar override set by admin: 2027-01-01 workday=False" in logs.text
+    [created] = audit_rows("calendar_override")
+    assert (created.actor_label, created.action, created.summary) == (
+        "admin", AuditAction.CREATE, "2027-01-01 workday=False")
+    assert created.after == {"day": "2027-01-01", "is_workday": False, "note": "元旦"}
     for path in ("/admin/time-limits", "/admin/calendar"):
         assert 'id="calendar-warning-2027"' not in page(admin, path)
     assert 'id="override-2027-01-01"' in page(admin, "/admin/calendar")
@@ -130,7 +154,8 @@ def test_the_warning_about_next_year_goes_when_it_is_entered(admin, logs):
     admin.post(f"/admin/calendar/{row.id}/delete")
     assert db.session.scalar(select(CalendarOverride)) is None
     assert 'id="calendar-warning-2027"' in page(admin, "/admin/calendar")
-    assert "calendar override removed by admin: 2027-01-01" in logs.text
+    removed = audit_rows("calendar_override")[-1]
+    assert (removed.action, removed.summary) == (AuditAction.DELETE, "2027-01-01 workday=False")
 
 
 def test_a_swapped_working_day_and_an_update(admin):
@@ -138,6 +163,8 @@ def test_a_swapped_working_day_and_an_update(admin):
     admin.post("/admin/calendar", data={"day": "2027-02-20", "is_workday": "0", "note": "改"})
     rows = db.session.scalars(select(CalendarOverride)).all()
     assert [(r.day, r.is_workday, r.note) for r in rows] == [(date(2027, 2, 20), False, "改")]
+    assert audit_rows("calendar_override")[-1].changed() == [
+        ("is_workday", True, False), ("note", "调休", "改")]
 
 
 @pytest.mark.parametrize(
@@ -169,3 +196,4 @@ def test_only_administrators(client, username):
     assert client.post("/admin/calendar",
                        data={"day": "2027-01-01", "is_workday": "0"}).status_code == 403
     assert db.session.scalar(select(TimeLimit)) is None
+    assert audit_rows("time_limit") == []

@@ -1,0 +1,165 @@
+"""Import the address directory from CSV.
+
+Columns: community (required), and either road, from, to (a range of house
+numbers, with an optional parity) or compound (a named residential compound).
+Entries are matched by their natural key: (road, from, to, parity) for a
+range and the compound's name for a compound. A known key pointing to another
+community is updated (the entry moves); overlapping ranges are not checked,
+as the directory allows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from app.admin.imports.common import (
+    Columns,
+    Importer,
+    ImportResult,
+    Outcome,
+    Row,
+    RowError,
+    check_length,
+    run_import,
+)
+from app.extensions import db
+from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
+from cases.routing import forget_directory
+
+COLUMNS = Columns(
+    required=("community",),
+    optional=("parity",),
+    any_of=(("road", "from", "to"), ("compound",)),
+    aliases={"number_from": "from", "number_to": "to", "道路": "road", "路名": "road",
+             "起号": "from", "起始门牌": "from", "止号": "to", "终止门牌": "to",
+             "单双号": "parity", "小区": "compound", "社区": "community",
+             "社区编码": "community"},
+)
+PARITIES = {p.value: p for p in Parity} | {
+    "全部": Parity.ALL, "全": Parity.ALL, "单号": Parity.ODD, "单": Parity.ODD,
+    "双号": Parity.EVEN, "双": Parity.EVEN,
+}
+MAX_NUMBER = 1_000_000
+
+# (road, from, to, parity) for a range, (compound,) for a compound
+Key = tuple[str, int, int, Parity] | tuple[str]
+
+
+@dataclass(frozen=True)
+class AddressRow:
+    key: Key
+    community: str
+
+    def fields(self) -> dict:
+        if len(self.key) == 1:
+            return {"compound": self.key[0]}
+        road, number_from, number_to, parity = self.key
+        return {"road": road, "number_from": number_from, "number_to": number_to,
+                "parity": parity}
+
+
+def parse(row: Row) -> AddressRow:
+    community = row.get("community")
+    if not community:
+        raise RowError("community is empty")
+    road = check_length("road", row.get("road"), 100)
+    compound = check_length("compound", row.get("compound"), 100)
+    if road and compound:
+        raise RowError("give either a road with from and to, or a compound, not both")
+    if compound:
+        return AddressRow((compound,), community)
+    if not road:
+        raise RowError("give a road with from and to, or a compound")
+    number_from, number_to = _number(row, "from"), _number(row, "to")
+    if number_from > number_to:
+        raise RowError(f"from ({number_from}) is greater than to ({number_to})")
+    parity = PARITIES.get(row.get("parity").lower() or "all")
+    if parity is None:
+        raise RowError(f'parity "{row.get("parity")}" is not one of all, odd, even '
+                       "(全部, 单号, 双号)")
+    return AddressRow((road, number_from, number_to, parity), community)
+
+
+def _number(row: Row, name: str) -> int:
+    text = row.get(name).removesuffix("号")
+    if not text:
+        raise RowError(f"{name} is empty")
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_NUMBER:
+        raise RowError(f'{name} "{row.get(name)}" is not a house number (0 to {MAX_NUMBER})')
+    return int(text)
+
+
+class AddressImporter(Importer):
+    """Keeps the directory's keys in memory: a 50,000-row file then costs one
+    query to read the directory, not one per row."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[int, AddressRow] = {}
+        self.units: dict[str, tuple[int, UnitKind]] = {}
+        self.entries: dict[Key, tuple[int | None, int]] = {}  # key -> (id, community id)
+
+    def load(self) -> None:
+        self.units = {code: (id_, kind) for code, id_, kind in db.session.execute(
+            select(OrgUnit.code, OrgUnit.id, OrgUnit.kind))}
+        self.entries = {}
+        for entry in db.session.execute(
+            select(AddressEntry.id, AddressEntry.road, AddressEntry.number_from,
+                   AddressEntry.number_to, AddressEntry.parity, AddressEntry.compound,
+                   AddressEntry.community_id).order_by(AddressEntry.id)
+        ):
+            key: Key = ((entry.compound,) if entry.compound is not None else
+                        (entry.road, entry.number_from, entry.number_to, entry.parity))
+            self.entries.setdefault(key, (entry.id, entry.community_id))
+
+    def plan(self, rows: Sequence[Row], result: ImportResult) -> list[Row]:
+        first: dict[Key, int] = {}
+        planned = []
+        for row in rows:
+            try:
+                spec = parse(row)
+            except RowError as exc:
+                result.error(row.line, str(exc))
+                continue
+            if spec.key in first:
+                result.error(row.line, f"the same address as line {first[spec.key]}")
+                continue
+            first[spec.key] = row.line
+            self.parsed[row.line] = spec
+            planned.append(row)
+        return planned
+
+    def apply(self, row: Row) -> Outcome:
+        spec = self.parsed[row.line]
+        if spec.community not in self.units:
+            raise RowError(f'unit code "{spec.community}" is unknown')
+        community_id, kind = self.units[spec.community]
+        if kind is not UnitKind.COMMUNITY:
+            raise RowError(f'unit "{spec.community}" is a {kind.value}, not a community')
+        known = self.entries.get(spec.key)
+        if known is None:
+            db.session.add(AddressEntry(community_id=community_id, **spec.fields()))
+            self.entries[spec.key] = (None, community_id)
+            return Outcome.CREATED
+        entry_id, old_community = known
+        if old_community == community_id:
+            return Outcome.UNCHANGED
+        if entry_id is None:  # cannot happen: keys are unique in a file
+            raise RowError("the same address twice in one batch")
+        db.session.execute(update(AddressEntry).where(AddressEntry.id == entry_id)
+                           .values(community_id=community_id))
+        forget_directory()  # a bulk UPDATE passes by the ORM hook that would say so
+        self.entries[spec.key] = (entry_id, community_id)
+        return Outcome.UPDATED
+
+
+def import_addresses(rows: Iterable[Row], actor_label: str, *, source: str = "addresses.csv",
+                     dry_run: bool = False, batch_size: int | None = None,
+                     progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Create or move address entries by natural key; one audit row for the file."""
+    extra = {"batch_size": batch_size} if batch_size else {}
+    return run_import(AddressImporter(), rows, actor_label=actor_label,
+                      target_type="address_entry", source=source, dry_run=dry_run,
+                      progress=progress, **extra)
