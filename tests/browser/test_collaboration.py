@@ -7,35 +7,15 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from app.extensions import db
 from cases.models import Case
 from cases.states import CaseStatus
+from tests.browser.steps import dispatch_to, sign_in, succeeded
 
 ASSIST_REPLY = "已联合执法，违建已于今日拆除"
 LEAD_REPLY = "违建已拆除，感谢您的监督"
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill("xietong-demo")
-    page.locator("main form button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
-
-
-def succeeded(page: Page) -> None:
-    expect(page.locator(".flash.success")).to_be_visible()
-    expect(page.locator(".flash.error")).to_have_count(0)
-
-
-def dispatch_to(page: Page, tn: str, unit: str) -> None:
-    page.goto("/dispatch")
-    page.locator(f"#queue-{tn}").get_by_role("link", name=tn).click()
-    page.locator("#dispatch select[name='unit']").select_option(unit)
-    page.locator("#dispatch-button").click()
-    succeeded(page)
 
 
 def test_dispatcher_unit_assisting_unit_resolve(new_context, make_case, work):
