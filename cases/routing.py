@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import Point, shape
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from app.cache import ProcessCache
 from app.extensions import db
 from cases.models import (
     AddressEntry,
@@ -99,8 +97,8 @@ def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
 #
 # Every dispatch used to read the whole directory and parse every community's
 # GeoJSON. They change rarely, so each process keeps them, parsed and prepared,
-# until a change is flushed through this process's ORM (the hook below), or at
-# most DIRECTORY_TTL seconds when another process made it.
+# until a change is flushed through this process's ORM, or at most
+# DIRECTORY_TTL seconds when another process made it (app.cache).
 
 DIRECTORY_TTL = 60.0
 
@@ -122,30 +120,16 @@ class _Directory:
     boundaries: tuple[tuple[int, shapely.Geometry], ...]  # prepared polygons
 
 
-_lock = threading.Lock()
-_generation = 0  # bumped whenever this process flushes a unit or an address entry
-_cached: tuple[int, float, _Directory] | None = None
-
-
 def _directory() -> _Directory:
-    global _cached
-    session = db.session()
-    if session.autoflush:
-        session.flush()  # as the queries this replaces would have, so the hook sees changes
-    cached = _cached
-    if cached and cached[0] == _generation and time.monotonic() - cached[1] < DIRECTORY_TTL:
-        return cached[2]
-    generation = _generation
-    directory = _load_directory()
-    with _lock:
-        _cached = (generation, time.monotonic(), directory)
-    return directory
+    return _directory_cache.get()
 
 
 def _load_directory() -> _Directory:
     entries = db.session.execute(
         select(AddressEntry.compound, AddressEntry.road, AddressEntry.community_id,
                AddressEntry.number_from, AddressEntry.number_to, AddressEntry.parity)
+        .join(OrgUnit, OrgUnit.id == AddressEntry.community_id)
+        .where(OrgUnit.active.is_(True))  # a unit switched off receives nothing new
         .order_by(AddressEntry.id)
     ).all()
     compounds = [(e.compound, e.community_id) for e in entries if e.compound is not None]
@@ -158,7 +142,8 @@ def _load_directory() -> _Directory:
     boundaries = []
     for community_id, boundary in db.session.execute(
         select(OrgUnit.id, OrgUnit.boundary)
-        .where(OrgUnit.kind == UnitKind.COMMUNITY, OrgUnit.boundary.is_not(None))
+        .where(OrgUnit.kind == UnitKind.COMMUNITY, OrgUnit.boundary.is_not(None),
+               OrgUnit.active.is_(True))
         .order_by(OrgUnit.id)
     ):
         polygon = shape(json.loads(boundary))
@@ -172,32 +157,12 @@ def _load_directory() -> _Directory:
     )
 
 
+_directory_cache = ProcessCache(_load_directory, OrgUnit, AddressEntry, ttl=DIRECTORY_TTL)
+
+
 def forget_directory() -> None:
     """Drop the cached directory: the next lookup reads it again."""
-    global _generation
-    with _lock:
-        _generation += 1
-
-
-def _touches_directory(session: Session) -> bool:
-    return any(isinstance(obj, OrgUnit | AddressEntry)
-               for obj in (*session.new, *session.dirty, *session.deleted))
-
-
-@event.listens_for(Session, "before_flush")
-def _note_directory_change(session: Session, flush_context, instances) -> None:
-    if _touches_directory(session):
-        session.info["xietong_directory_changed"] = True
-        forget_directory()
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_after_transaction(session: Session) -> None:
-    # A lookup between the flush and the commit (or rollback) may have cached
-    # what this transaction had not settled yet.
-    if session.info.pop("xietong_directory_changed", False):
-        forget_directory()
+    _directory_cache.forget()
 
 
 def route(category: Category, location: Location) -> Route:

@@ -152,3 +152,12 @@ def test_a_changed_boundary_is_used_at_once_and_a_rollback_undoes_it():
     assert locate(None, lat, long).community.code == "nangang-shabu"
     db.session.rollback()
     assert locate(None, lat, long).community is None
+
+
+def test_an_inactive_community_is_not_found_by_address_or_point():
+    lat, long = centre_of("huangpu-dongyuan")
+    assert locate("港湾路15号", None, None).community.code == "huangpu-dongyuan"
+    unit("huangpu-dongyuan").active = False
+    db.session.commit()
+    assert locate("港湾路15号", None, None).how == "unresolved"
+    assert locate(None, lat, long).community is None
