@@ -22,7 +22,7 @@ def upgrade():
         sa.Column('at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('actor_user_id', sa.Integer(), nullable=True),
         sa.Column('actor_label', sa.String(length=100), nullable=False),
-        sa.Column('action', sa.String(length=20), nullable=False),
+        sa.Column('action', sa.String(length=32), nullable=False),
         sa.Column('target_type', sa.String(length=40), nullable=False),
         sa.Column('target_id', sa.String(length=64), nullable=False),
         sa.Column('summary', sa.String(length=300), nullable=False),
