@@ -20,12 +20,25 @@ def lookup_plans(port: int, seconds: float, pairs: list[tuple[str, str]], rate: 
                  seed=200 + i) for i, kind in enumerate(ENDPOINTS)]
 
 
+WARM_UP_SECONDS = 2.0
+
+
 def idle_lookups(port: int, seconds: float, pairs: list[tuple[str, str]], rate: float,
                  timeout: float) -> dict:
     """The same lookups with nothing else of the bench running: what the code
-    itself costs, apart from waiting for a CPU or a free web worker."""
+    itself costs, apart from waiting for a CPU or a free web worker.
+
+    Each web worker's first lookups compile the SQL statements and templates
+    they use and may open its database connection (25-240 ms, against 6-12 ms
+    after): once in a worker's life, but among 100 samples they would be the
+    p99. They are sent first, untimed, and their slowest is reported apart."""
+    warm = lookup_plans(port, WARM_UP_SECONDS, pairs, rate, timeout)
+    first = Load(warm).wait()
     plans = lookup_plans(port, seconds, pairs, rate, timeout)
-    return lookup_summary(plans, Load(plans).wait())
+    out = lookup_summary(plans, Load(plans).wait())
+    for plan, tally in zip(warm, first, strict=True):
+        out[plan.kind]["first_requests_max_ms"] = _r(max(tally.latencies_ms, default=None))
+    return out
 
 
 def lookup_summary(plans: list[Plan], tallies: list[Tally]) -> dict:
@@ -44,3 +57,112 @@ def lookup_summary(plans: list[Plan], tallies: list[Tally]) -> dict:
 
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def loaded_lookups(dsn: str, port: int, lookup_port: int, rate: float, seconds: float,
+                   pairs: list[tuple[str, str]], lookup_rate: float,
+                   timeout: float) -> tuple[dict, dict]:
+    """Lookups while paced intake runs at `rate` (as in (3), whose dispatch
+    latencies `make bench` reads; here only the intake rate reached)."""
+    from bench import db
+    from bench.dispatch import PACED_SENDERS
+    from bench.load import split
+
+    first = db.max_case_id(dsn)
+    intake = [Plan("intake", port, n, seconds, rate=rate * n / PACED_SENDERS, timeout=timeout,
+                   seed=100 + i) for i, n in enumerate(split(PACED_SENDERS, 2))]
+    plans = lookup_plans(lookup_port, seconds, pairs, lookup_rate, timeout)
+    tallies = Load(intake + plans).wait()
+    reached = (db.max_case_id(dsn) - first) / seconds
+    return (lookup_summary(plans, tallies[len(intake):]),
+            {"target_per_s": round(rate, 1), "reached_per_s": round(reached, 1)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.lookup`: item (4) without the rest of `make bench`, to
+    compare a change quickly. A fresh database, a short intake run for cases
+    to look up, the lookups alone (with the web workers' CPU per lookup), then
+    intake at a fixed rate with RQ workers dispatching and the lookups beside
+    it. GUNICORN_CMD_ARGS reaches gunicorn, e.g. to try another worker class."""
+    import argparse
+    import json
+    import os
+
+    from bench import db
+    from bench.dispatch import empty_queue
+    from bench.intake import run_intake
+    from bench.procs import (
+        System,
+        children_of,
+        flush_redis,
+        free_port,
+        fresh_database,
+        psycopg_dsn,
+    )
+    from bench.settings import settings
+    from bench.stats import CpuMeter, background_busy
+
+    parser = argparse.ArgumentParser(prog="python -m bench.lookup", description=main.__doc__)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--rq-workers", type=int, default=2)
+    parser.add_argument("--lookup-workers", type=int, default=0,
+                        help="serve the lookups from a gunicorn of their own with this many "
+                             "workers (0: the intake's)")
+    parser.add_argument("--lookup-nice", type=int, default=0,
+                        help="their niceness (negative: CPU before the rest; needs root)")
+    parser.add_argument("--intake-seconds", type=float, default=15.0)
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--load-seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="intake cases/s under load (default: half the measured rate)")
+    args = parser.parse_args(argv)
+    s = settings(False)
+    dsn = psycopg_dsn(s.database_url)
+    out: dict = {"busy_before_start": round(background_busy(), 3),
+                 "load_average": os.getloadavg(), "args": vars(args),
+                 "gunicorn_cmd_args": os.environ.get("GUNICORN_CMD_ARGS", "")}
+    system = System(s.database_url, s.redis_url)
+    try:
+        fresh_database(s.database_url)
+        flush_redis(s.redis_url)
+        system.flask("db", "upgrade")
+        system.flask("demo", "load")
+        port = free_port()
+        web = system.start_web(args.web_workers, port)
+        lookup_port = port
+        if args.lookup_workers:
+            lookup_port = free_port()
+            lookup_web = system.start_web(args.lookup_workers, lookup_port, args.lookup_nice)
+        intake = run_intake(dsn, port, 16, args.intake_seconds, timeout=s.request_timeout)
+        created = intake.pop("_created")
+        out["intake_cases_per_s"] = intake["cases_per_s"]
+        served_by = lookup_web if args.lookup_workers else web
+        meter = CpuMeter({"web": lambda: children_of(served_by.pid),
+                          "postgres": lambda: db.postgres_pids(dsn)})
+        meter.start()
+        idle = idle_lookups(lookup_port, args.idle_seconds, created, s.lookup_rate,
+                            s.request_timeout)
+        used = meter.stop()
+        done = sum(v["requests"] for v in idle.values())
+        out["idle"] = idle
+        out["idle_cpu_ms_per_lookup"] = {k: round(v * 1000 / max(1, done), 2)
+                                         for k, v in used.items()}
+        for k in range(args.rq_workers):
+            system.start_rq_worker(k + 1)
+        empty_queue(s.redis_url)
+        rate = args.rate or intake["cases_per_s"] / 2
+        meter.start()
+        out["under_load"], out["intake_under_load"] = loaded_lookups(
+            dsn, port, lookup_port, rate, args.load_seconds, created, s.lookup_rate,
+            s.request_timeout)
+        used = meter.stop()
+        out["under_load_machine_busy"] = used["machine_busy_fraction"] and round(
+            used["machine_busy_fraction"], 3)
+    finally:
+        system.stop_all()
+    print(json.dumps(out, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -11,7 +11,7 @@ from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.extensions import db, limiter
-from app.public.portal import case_page, init_portal
+from app.public.portal import case_page, init_portal, with_page_data
 from cases.merge import surviving
 from cases.models import Case
 from cases.tracking import is_valid, normalise
@@ -62,7 +62,8 @@ def _find_case(tracking_number: str, last4: str) -> Case | None:
     A case without a phone number has no last 4 digits, so it is never found.
     """
     number, digits = normalise(tracking_number), normalise(last4)
-    case = db.session.scalar(select(Case).where(Case.tracking_number == number))
+    case = db.session.scalar(
+        with_page_data(select(Case)).where(Case.tracking_number == number))
     if case is None or case.citizen is None or not case.citizen.phone:
         return None
     return case if case.citizen.phone.endswith(digits) else None

@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
+from sqlalchemy import Select, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -21,7 +23,7 @@ from cases import survey
 from cases.actors import CITIZEN
 from cases.errors import InvalidRequest
 from cases.merge import surviving
-from cases.models import Case
+from cases.models import Assignment, Case, CaseEvent
 from cases.operations import add_citizen_message, supply_information
 from cases.states import CaseStatus
 from channels.notify.links import LinkRefused, case_token, read_token
@@ -51,6 +53,19 @@ class CallbackForm(FlaskForm):
                               validators=[DataRequired(_l("Please choose one."))])
     comment = TextAreaField(_l("Anything else? (optional)"),
                             validators=[Optional(), Length(max=1000)])
+
+
+def with_page_data(query: Select) -> Select:
+    """Everything the case page reads, loaded with the case: three queries
+    however long its history, instead of one per relation read (citizen,
+    category, assignments, each unit, events): fewer round trips to the
+    database, which count when it is on another host."""
+    return query.options(
+        joinedload(Case.citizen),
+        joinedload(Case.category),
+        selectinload(Case.assignments).joinedload(Assignment.unit),
+        selectinload(Case.events).joinedload(CaseEvent.actor_unit),
+    )
 
 
 def case_page(case: Case, info_form: InformationForm | None = None,
@@ -87,7 +102,7 @@ def _case_of(token: str) -> Case:
         case_id, number = read_token(token)
     except LinkRefused as exc:
         _refused(exc.expired)
-    case = db.session.get(Case, case_id)
+    case = db.session.scalar(with_page_data(select(Case)).where(Case.id == case_id))
     if case is None or case.tracking_number != number:
         _refused(False)
     return surviving(case)  # a merged case's link opens the case it joined

@@ -82,6 +82,12 @@ def with_media(query: Select) -> Select:
     )
 
 
+def with_json_data(query: Select) -> Select:
+    """(case, media_url) rows with everything the JSON reads: three queries
+    for one request instead of one per relation read."""
+    return _loaded(with_media(query))
+
+
 def requests_query(args: MultiDict[str, str]) -> Select[Any]:
     """The select of (case, media_url) rows the filters name."""
     query = _loaded(with_media(select(Case)))

@@ -25,7 +25,7 @@ from channels.open311.attributes import ServiceAttribute, definitions
 from channels.open311.errors import error
 from channels.open311.formats import FORMATS, respond
 from channels.open311.post import PARAMS, Refused, api_client, city_fields, extras, intake
-from channels.open311.query import BadQuery, requests_query, with_media
+from channels.open311.query import BadQuery, requests_query, with_json_data
 from channels.open311.serialise import (
     request_response,
     service_json,
@@ -178,13 +178,13 @@ def get_request(service_request_id: str, response_format: str) -> Response:
     row = None
     if is_valid(service_request_id):
         row = db.session.execute(
-            with_media(select(Case)).where(Case.tracking_number == service_request_id)
+            with_json_data(select(Case)).where(Case.tracking_number == service_request_id)
         ).first()
     if row is None:
         raise Refused(404, f"service_request_id {service_request_id[:40]!r} not found")
     if row[0].merged_into_id is not None:  # merged: answer for the case it joined
         row = db.session.execute(
-            with_media(select(Case)).where(Case.id == row[0].merged_into_id)).first()
+            with_json_data(select(Case)).where(Case.id == row[0].merged_into_id)).first()
     return respond([service_request_json(row[0], row[1])], "requests", fmt)
 
 

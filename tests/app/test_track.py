@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.auth.models import User
 from app.extensions import db
@@ -125,6 +125,37 @@ def test_status_and_public_timeline_of_a_dispatched_case(client, make_case, work
     entries = timeline(page)
     assert [kind for kind, _, _ in entries] == ["received", "dispatched"]
     assert unit_name("city-management") in entries[1][1]
+
+
+def test_a_lookup_reads_the_case_in_three_queries_however_long_its_timeline(
+        client, make_case, work, app):
+    """The case with its citizen and category, its assignments with their
+    units, its events with their units: loaded with the case, not one query
+    per relation the page reads."""
+    case = dispatched_case(make_case, work)
+    chengguan = user("chengguan")
+    operations.acknowledge(case, chengguan)
+    for text in ("施工队明天上午到场。", "材料已到。", "正在施工。"):
+        operations.add_update(case, chengguan, text, public=True)
+    db.session.commit()
+    number = case.tracking_number
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = parse(track(client, number, PHONE[-4:]))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [kind for kind, _, _ in timeline(page)] == [
+        "received", "dispatched", "acknowledged", "progress", "progress", "progress"]
+    assert unit_name("city-management") in page.find(id="case").text()
+    selects = [s[:80] for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 3, selects
 
 
 def test_a_resolved_case_shows_its_status_and_the_reply(client, make_case, work):

@@ -27,6 +27,7 @@ import pytest
 from flask.testing import FlaskClient
 from jsonschema import ValidationError
 from shapely.geometry import shape
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
@@ -314,6 +315,34 @@ def test_a_resolved_case_is_closed_for_the_client(client, work):
     request = fetch(client, request_id)
     assert request["status"] == "closed"
     assert request["status_notes"] == "已修复地砖。"
+
+
+def test_reading_a_request_takes_three_queries_however_long_its_history(client, work, app):
+    """The case with its category, its assignments with their units, its
+    events: loaded together, not one query per relation the JSON reads."""
+    request_id = created_id(post(client))
+    work()
+    case = case_by_tracking(request_id)
+    staff = db.session.scalar(select(User).where(User.username == "chengguan"))
+    acknowledge(case, staff)
+    resolve(case, staff, "已修复地砖。")
+    db.session.commit()
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        request = fetch(client, request_id)
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    assert request["agency_responsible"] == staff.unit.name_zh
+    assert request["status_notes"] == "已修复地砖。"
+    selects = [s[:80] for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 3, selects
 
 
 def test_location_by_point_only_dispatches_to_the_unit_the_rules_name(client, work):
