@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -95,9 +95,11 @@ def requests_query(args: MultiDict[str, str]) -> Select[Any]:
     if ids:
         if len(ids) > MAX_IDS:
             raise BadQuery(f"service_request_id lists at most {MAX_IDS} ids")
-        return query.where(Case.tracking_number.in_(ids)).order_by(
-            Case.created_at.desc(), Case.id.desc()
-        )
+        # A merged number answers with the case it joined, as GET requests/<id>
+        # does (merges are one level deep); each case once.
+        named = select(func.coalesce(Case.merged_into_id, Case.id)).where(
+            Case.tracking_number.in_(ids))
+        return query.where(Case.id.in_(named)).order_by(Case.created_at.desc(), Case.id.desc())
     span = window(args)
     query = query.where(Case.created_at >= span.start, Case.created_at <= span.end)
     codes = _list(args.get("service_code", ""))

@@ -128,6 +128,10 @@ def test_merged_numbers_find_the_survivor_on_track_and_in_open311(client, three)
     assert request["service_request_id"] == a.tracking_number
     [own] = get_both(client, f"requests/{a.tracking_number}", "requests.json")
     assert own == request
+    # In the list, a merged number answers with the survivor too, once.
+    listed = client.get("/open311/v2/requests.json", query_string={
+        "service_request_id": f"{b.tracking_number},{a.tracking_number}"}).get_json()
+    assert [r["service_request_id"] for r in listed] == [a.tracking_number]
 
 
 def test_the_merged_event_has_a_title(client, three):
