@@ -23,6 +23,9 @@ PAGE_SIZE = 50
 # The administration index: (endpoint, label, what it is for). Pages of other
 # blueprints are listed too; an endpoint that is not registered is left out.
 SECTIONS = (
+    ("admin.units", _l("Org units"),
+     _l("The district, streets, communities and departments, and community boundaries.")),
+    ("admin.users", _l("Users"), _l("Staff accounts, their roles and units.")),
     ("admin.categories", _l("Categories"),
      _l("What citizens can report, with its routing and time limits.")),
     ("admin.rules", _l("Routing rules"),
@@ -33,9 +36,6 @@ SECTIONS = (
     ("time_admin.calendar", _l("Calendar"), _l("Working days, holidays and make-up days.")),
     ("notify_admin.index", _l("Message templates"),
      _l("What citizens and staff are sent, per event and channel.")),
-    ("admin.units", _l("Org units"),
-     _l("The district, streets, communities and departments, and community boundaries.")),
-    ("admin.users", _l("Users"), _l("Staff accounts, their roles and units.")),
     ("admin.keys", _l("API keys"), _l("Open311 client keys and the REST API's tokens.")),
     ("admin.webhooks", _l("Webhooks"),
      _l("Where each unit's case events are sent, and how the deliveries went.")),
