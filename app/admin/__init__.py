@@ -107,9 +107,7 @@ def outbox():
 @bp.get("/outbox/<int:message_id>")
 @roles_required(Role.ADMIN)
 def outbox_message(message_id: int):
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        abort(404)
+    message = db.get_or_404(OutboxMessage, message_id)
     return render_template("admin/outbox_message.html", message=message, labels=OUTBOX_LABELS)
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.admin import PAGE_SIZE, bp
-from app.admin.audit import AuditAction, record, snapshot
+from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import PARITY_LABELS, AddressForm
 from app.auth import roles_required
 from app.auth.models import Role
@@ -165,17 +165,13 @@ def address_new():
 @bp.route("/addresses/<int:entry_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def address_edit(entry_id: int):
-    entry = db.session.get(AddressEntry, entry_id)
-    if entry is None:
-        abort(404)
+    entry = db.get_or_404(AddressEntry, entry_id)
     form = _form(entry)
     if form.validate_on_submit() and _check(form, entry):
         before = snapshot(entry, ADDRESS_FIELDS)
         _apply(form, entry)
-        after = snapshot(entry, ADDRESS_FIELDS)
-        if after != before:
-            record(current_user, AuditAction.UPDATE, "address_entry", entry.id,
-                   summary=_describe(entry), before=before, after=after)
+        if record_change(current_user, "address_entry", entry.id, before,
+                         snapshot(entry, ADDRESS_FIELDS), summary=_describe(entry)):
             db.session.commit()
             flash(_("The address entry has been saved."), "success")
         else:
@@ -187,9 +183,7 @@ def address_edit(entry_id: int):
 @bp.post("/addresses/<int:entry_id>/delete")
 @roles_required(Role.ADMIN)
 def address_delete(entry_id: int):
-    entry = db.session.get(AddressEntry, entry_id)
-    if entry is None:
-        abort(404)
+    entry = db.get_or_404(AddressEntry, entry_id)
     community = entry.community.code
     record(current_user, AuditAction.DELETE, "address_entry", entry.id,
            summary=_describe(entry), before=snapshot(entry, ADDRESS_FIELDS))

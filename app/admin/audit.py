@@ -95,3 +95,16 @@ def record(actor: User | str, action: AuditAction, target_type: str, target_id: 
     )
     db.session.add(event)
     return event
+
+
+def record_change(actor: User | str, target_type: str, target_id: object,
+                  before: dict[str, Any], after: dict[str, Any], *,
+                  summary: str = "") -> AdminAuditEvent | None:
+    """The row for an edit: none when nothing changed, DELETE when it switched
+    a kept row off (`active` true → false), UPDATE otherwise."""
+    if after == before:
+        return None
+    switched_off = before.get("active") is True and after.get("active") is False
+    action = AuditAction.DELETE if switched_off else AuditAction.UPDATE
+    return record(actor, action, target_type, target_id, summary=summary,
+                  before=before, after=after)

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.admin import bp
-from app.admin.audit import AuditAction, record, snapshot
+from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import TARGET_LABELS, CategoryForm, NewCategoryForm
 from app.auth import roles_required
 from app.auth.models import Role
@@ -117,10 +117,8 @@ def category_edit(code: str):
     if form.validate_on_submit():
         before = snapshot(category, CATEGORY_FIELDS)
         _apply(form, category)
-        after = snapshot(category, CATEGORY_FIELDS)
-        if after != before:
-            record(current_user, AuditAction.UPDATE, "category", category.code,
-                   summary=category.name_zh, before=before, after=after)
+        if record_change(current_user, "category", category.code, before,
+                         snapshot(category, CATEGORY_FIELDS), summary=category.name_zh):
             db.session.commit()
             flash(_("The category has been saved."), "success")
         else:

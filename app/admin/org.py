@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from app.admin import bp
-from app.admin.audit import AuditAction, record, snapshot
+from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.org_forms import (
     KIND_LABELS,
     BoundaryError,
@@ -212,10 +212,8 @@ def update_unit(actor: User, unit: OrgUnit, *, name_zh: str, name_en: str, kind:
     before = snapshot(unit, UNIT_FIELDS)
     unit.name_zh, unit.name_en, unit.kind = name_zh, name_en or name_zh, kind
     unit.parent, unit.active = parent, active
-    after = snapshot(unit, UNIT_FIELDS)
-    if after != before:
-        action = AuditAction.DELETE if before["active"] and not active else AuditAction.UPDATE
-        record(actor, action, "org_unit", unit.code, summary=name_zh, before=before, after=after)
+    record_change(actor, "org_unit", unit.code, before, snapshot(unit, UNIT_FIELDS),
+                  summary=name_zh)
     return unit
 
 

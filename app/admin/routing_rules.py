@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import PAGE_SIZE, bp
-from app.admin.audit import AuditAction, record, snapshot
+from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import TARGET_LABELS, RuleForm
 from app.auth import roles_required
 from app.auth.models import Role
@@ -182,17 +182,13 @@ def rule_new():
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def rule_edit(rule_id: int):
-    rule = db.session.get(RoutingRule, rule_id)
-    if rule is None:
-        abort(404)
+    rule = db.get_or_404(RoutingRule, rule_id)
     form = _rule_form(rule)
     if form.validate_on_submit() and _check(form, rule):
         before = snapshot(rule, RULE_FIELDS)
         _apply(form, rule)
-        after = snapshot(rule, RULE_FIELDS)
-        if after != before:
-            record(current_user, AuditAction.UPDATE, "routing_rule", rule.id,
-                   summary=_describe(rule), before=before, after=after)
+        if record_change(current_user, "routing_rule", rule.id, before,
+                         snapshot(rule, RULE_FIELDS), summary=_describe(rule)):
             db.session.commit()
             flash(_("The routing rule has been saved. It routes the next case."), "success")
         else:
@@ -204,9 +200,7 @@ def rule_edit(rule_id: int):
 @bp.post("/rules/<int:rule_id>/deactivate")
 @roles_required(Role.ADMIN)
 def rule_deactivate(rule_id: int):
-    rule = db.session.get(RoutingRule, rule_id)
-    if rule is None:
-        abort(404)
+    rule = db.get_or_404(RoutingRule, rule_id)
     if rule.active:
         before = snapshot(rule, RULE_FIELDS)
         rule.active = False

@@ -9,14 +9,14 @@ holds a password or its hash.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from app.admin import bp
-from app.admin.audit import AuditAction, record, snapshot
+from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.org import tree_choices
 from app.admin.users_forms import (
     ROLE_LABELS,
@@ -78,11 +78,8 @@ def update_user(actor: User, user: User, *, display_name: str, role: Role,
     _check_unit(user, role, unit)
     before = snapshot(user, USER_FIELDS)
     user.display_name, user.role, user.unit, user.active = display_name, role, unit, active
-    after = snapshot(user, USER_FIELDS)
-    if after != before:
-        action = AuditAction.DELETE if before["active"] and not active else AuditAction.UPDATE
-        record(actor, action, "user", user.username, summary=display_name,
-               before=before, after=after)
+    record_change(actor, "user", user.username, before, snapshot(user, USER_FIELDS),
+                  summary=display_name)
     return user
 
 
@@ -116,9 +113,7 @@ def _unit_from(code: str | None) -> OrgUnit | None:
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     return user
 
 
