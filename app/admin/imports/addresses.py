@@ -23,6 +23,7 @@ from app.admin.imports.common import (
     Row,
     RowError,
     check_length,
+    parse_unique,
     run_import,
 )
 from app.extensions import db
@@ -115,21 +116,10 @@ class AddressImporter(Importer):
             self.entries.setdefault(key, (entry.id, entry.community_id))
 
     def plan(self, rows: Sequence[Row], result: ImportResult) -> list[Row]:
-        first: dict[Key, int] = {}
-        planned = []
-        for row in rows:
-            try:
-                spec = parse(row)
-            except RowError as exc:
-                result.error(row.line, str(exc))
-                continue
-            if spec.key in first:
-                result.error(row.line, f"the same address as line {first[spec.key]}")
-                continue
-            first[spec.key] = row.line
-            self.parsed[row.line] = spec
-            planned.append(row)
-        return planned
+        parsed = parse_unique(rows, result, parse, lambda spec: spec.key,
+                              lambda spec, line: f"the same address as line {line}")
+        self.parsed.update((row.line, spec) for row, spec in parsed)
+        return [row for row, _ in parsed]
 
     def apply(self, row: Row) -> Outcome:
         spec = self.parsed[row.line]

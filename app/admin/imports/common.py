@@ -13,9 +13,9 @@ from __future__ import annotations
 import csv
 import enum
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -29,6 +29,9 @@ FALSE_WORDS = frozenset({"0", "false", "no", "n", "否", "停用", "无效"})
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported: its encoding or its header."""
+
+
+T = TypeVar("T")
 
 
 class RowError(Exception):
@@ -173,6 +176,30 @@ def check_length(name: str, value: str, limit: int) -> str:
     if len(value) > limit:
         raise RowError(f"{name} is longer than {limit} characters")
     return value
+
+
+def parse_unique(rows: Sequence[Row], result: ImportResult, parse: Callable[[Row], T],
+                 key: Callable[[T], Hashable], duplicate: Callable[[T, int], str],
+                 on_error: Callable[[Row], None] | None = None) -> list[tuple[Row, T]]:
+    """Each row with its parsed spec, in file order. A row that does not parse,
+    or repeats the key of an earlier row, is reported (`duplicate(spec,
+    earlier_line)` says why) and left out."""
+    first: dict[Hashable, int] = {}
+    parsed = []
+    for row in rows:
+        try:
+            spec = parse(row)
+        except RowError as exc:
+            result.error(row.line, str(exc))
+            if on_error:
+                on_error(row)
+            continue
+        if key(spec) in first:
+            result.error(row.line, duplicate(spec, first[key(spec)]))
+            continue
+        first[key(spec)] = row.line
+        parsed.append((row, spec))
+    return parsed
 
 
 class Importer:

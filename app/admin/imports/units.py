@@ -24,6 +24,7 @@ from app.admin.imports.common import (
     RowError,
     check_length,
     parse_bool,
+    parse_unique,
     run_import,
 )
 from app.extensions import db
@@ -82,22 +83,16 @@ class UnitImporter(Importer):
         self.failed: dict[str, int] = {}  # code -> the line that could not be imported
 
     def plan(self, rows: Sequence[Row], result: ImportResult) -> list[Row]:
-        by_code: dict[str, Row] = {}
-        for row in rows:
-            try:
-                unit = parse(row)
-            except RowError as exc:
-                result.error(row.line, str(exc))
-                if row.get("code"):
-                    self.failed.setdefault(row.get("code"), row.line)
-                continue
-            if unit.code in by_code:
-                result.error(row.line, f'unit code "{unit.code}" already appears on line '
-                                       f"{by_code[unit.code].line}")
-                continue
-            self.parsed[row.line] = unit
-            by_code[unit.code] = row
-        return self._parents_first(by_code, result)
+        def note_failed(row: Row) -> None:  # a child naming it is told which line failed
+            if row.get("code"):
+                self.failed.setdefault(row.get("code"), row.line)
+
+        parsed = parse_unique(
+            rows, result, parse, lambda unit: unit.code,
+            lambda unit, line: f'unit code "{unit.code}" already appears on line {line}',
+            on_error=note_failed)
+        self.parsed.update((row.line, unit) for row, unit in parsed)
+        return self._parents_first({unit.code: row for row, unit in parsed}, result)
 
     def _parents_first(self, by_code: dict[str, Row], result: ImportResult) -> list[Row]:
         """Rows ordered so that a parent in the file comes before its children;

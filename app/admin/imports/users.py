@@ -24,6 +24,7 @@ from app.admin.imports.common import (
     RowError,
     check_length,
     parse_bool,
+    parse_unique,
     run_import,
 )
 from app.auth.models import UNIT_ROLES, Role, User
@@ -87,22 +88,11 @@ class UserImporter(Importer):
         self.units = {code: id_ for code, id_ in rows}
 
     def plan(self, rows: Sequence[Row], result: ImportResult) -> list[Row]:
-        first: dict[str, int] = {}
-        planned = []
-        for row in rows:
-            try:
-                user = parse(row)
-            except RowError as exc:
-                result.error(row.line, str(exc))
-                continue
-            if user.username in first:
-                result.error(row.line, f'username "{user.username}" already appears on line '
-                                       f"{first[user.username]}")
-                continue
-            first[user.username] = row.line
-            self.parsed[row.line] = user
-            planned.append(row)
-        return planned
+        parsed = parse_unique(
+            rows, result, parse, lambda user: user.username,
+            lambda user, line: f'username "{user.username}" already appears on line {line}')
+        self.parsed.update((row.line, user) for row, user in parsed)
+        return [row for row, _ in parsed]
 
     def rejected(self, row: Row) -> None:
         spec = self.parsed.get(row.line)
