@@ -55,3 +55,17 @@ def run_jobs(connection: Redis) -> int:
 
 def login(client, username: str, password: str = "xietong-demo"):
     return client.post("/login", data={"username": username, "password": password})
+
+
+def audit_rows(target_type: str, target_id: str | None = None) -> list:
+    """The administration audit rows of one kind of setting (and one target), oldest first."""
+    from sqlalchemy import select
+
+    from app.admin.audit import AdminAuditEvent
+    from app.extensions import db
+
+    db.session.expire_all()
+    query = select(AdminAuditEvent).where(AdminAuditEvent.target_type == target_type)
+    if target_id is not None:
+        query = query.where(AdminAuditEvent.target_id == target_id)
+    return list(db.session.scalars(query.order_by(AdminAuditEvent.id)))

@@ -7,16 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.admin.audit import AdminAuditEvent, AuditAction
+from app.admin.audit import AuditAction
 from app.extensions import db
 from cases.models import AddressEntry, OrgUnit, Parity
-from tests.support import login
-
-
-@pytest.fixture
-def admin(client):
-    login(client, "admin")
-    return client
+from tests.support import audit_rows, login
 
 
 def page(client, path: str) -> str:
@@ -34,12 +28,6 @@ def entry(**where) -> AddressEntry | None:
     for name, value in where.items():
         query = query.where(getattr(AddressEntry, name) == value)
     return db.session.scalar(query)
-
-
-def audit_rows() -> list[AdminAuditEvent]:
-    return list(db.session.scalars(
-        select(AdminAuditEvent).where(AdminAuditEvent.target_type == "address_entry")
-        .order_by(AdminAuditEvent.id)))
 
 
 def road_form(**fields) -> dict:
@@ -91,7 +79,7 @@ def test_a_new_road_range_routes_the_next_case(admin, make_case, work):
     made = entry(road="新港东路")
     assert (made.number_from, made.number_to, made.parity, made.compound,
             made.community.code) == (1, 199, Parity.ALL, None, "huangpu-gangwan")
-    [row] = audit_rows()
+    [row] = audit_rows("address_entry")
     assert (row.actor_label, row.action, row.target_id) == (
         "admin", AuditAction.CREATE, str(made.id))
     assert row.after == {"road": "新港东路", "number_from": 1, "number_to": 199,
@@ -122,7 +110,7 @@ def test_editing_an_entry_moves_the_next_case(admin, make_case, work):
                           data=road_form(road="港湾路", number_from="1", number_to="99",
                                          parity="odd", community="huangpu-yigang"))
     assert response.status_code == 302
-    [row] = audit_rows()
+    [row] = audit_rows("address_entry")
     assert row.action is AuditAction.UPDATE
     assert row.changed() == [("community", "huangpu-dongyuan", "huangpu-yigang")]
     case = make_case(category_code="rental-safety", address_text="港湾路15号")
@@ -140,7 +128,7 @@ def test_deleting_an_entry(admin, make_case, work):
     response = admin.post(f"/admin/addresses/{compound_id}/delete")
     assert response.status_code == 302
     assert db.session.get(AddressEntry, compound_id) is None
-    [row] = audit_rows()
+    [row] = audit_rows("address_entry")
     assert (row.action, row.after) == (AuditAction.DELETE, None)
     assert row.before["compound"] == "东苑小区"
     case = make_case(category_code="rental-safety", address_text="东苑小区5栋楼下")
@@ -181,7 +169,7 @@ def test_bad_entries_get_a_field_error(admin, fields, field):
     assert response.status_code == 200
     assert field_in_error(response.get_data(as_text=True)) == field
     assert entries() == count
-    assert audit_rows() == []
+    assert audit_rows("address_entry") == []
 
 
 @pytest.mark.parametrize(
@@ -209,7 +197,7 @@ def test_only_administrators(client, username):
     count = entries()
     assert client.post("/admin/addresses/new", data=road_form()).status_code == 403
     assert client.post(f"/admin/addresses/{some.id}/delete").status_code == 403
-    assert entries() == count and audit_rows() == []
+    assert entries() == count and audit_rows("address_entry") == []
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

@@ -6,17 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.admin.audit import AdminAuditEvent, AuditAction
+from app.admin.audit import AuditAction
 from app.extensions import db
 from cases.models import Category, OrgUnit, Priority
 from escalation.models import DeadlineKind, LimitUnit, TimeLimit
-from tests.support import login
-
-
-@pytest.fixture
-def admin(client):
-    login(client, "admin")
-    return client
+from tests.support import audit_rows, login
 
 
 def page(client, path: str) -> str:
@@ -27,12 +21,6 @@ def page(client, path: str) -> str:
 
 def category(code: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.code == code))
-
-
-def audit_rows() -> list[AdminAuditEvent]:
-    return list(db.session.scalars(
-        select(AdminAuditEvent).where(AdminAuditEvent.target_type == "category")
-        .order_by(AdminAuditEvent.id)))
 
 
 def category_form(**fields) -> dict:
@@ -67,7 +55,7 @@ def test_create_a_category_is_audited(admin):
     made = category("tree-pruning")
     assert (made.name_zh, made.name_en, made.group_zh, made.priority, made.sort_order,
             made.active) == ("树木修剪", "Tree pruning", "市容环境", Priority.NORMAL, 35, True)
-    [row] = audit_rows()
+    [row] = audit_rows("category")
     assert (row.actor_label, row.action, row.target_id) == ("admin", AuditAction.CREATE,
                                                             "tree-pruning")
     assert row.before is None and row.after["name_zh"] == "树木修剪"
@@ -84,7 +72,7 @@ def test_edit_a_category_records_before_and_after(admin):
     noise = category("noise")
     assert (noise.name_zh, noise.priority, noise.sort_order, noise.code) == (
         "噪音扰民", Priority.URGENT, 5, "noise")
-    [row] = audit_rows()
+    [row] = audit_rows("category")
     assert row.action is AuditAction.UPDATE and row.target_id == "noise"
     changed = {name: (old, new) for name, old, new in row.changed()}
     assert changed["name_zh"] == ("噪声扰民", "噪音扰民")
@@ -102,7 +90,7 @@ def test_saving_without_a_change_writes_no_audit_row(admin):
             "description_en": noise.description_en, "priority": noise.priority.value,
             "sort_order": str(noise.sort_order), "active": "y"}
     assert admin.post("/admin/categories/noise", data=data).status_code == 302
-    assert audit_rows() == []
+    assert audit_rows("category") == []
 
 
 @pytest.mark.parametrize(
@@ -125,7 +113,7 @@ def test_bad_input_gets_a_field_error(admin, fields, field):
     assert response.status_code == 200
     assert field_in_error(response.get_data(as_text=True)) == field
     assert category("tree-pruning") is None
-    assert audit_rows() == []
+    assert audit_rows("category") == []
 
 
 def test_a_deactivated_category_is_no_longer_offered(admin, client):
@@ -136,7 +124,7 @@ def test_a_deactivated_category_is_no_longer_offered(admin, client):
                          group_zh="环境保护", group_en="Environment", active=None)
     assert admin.post("/admin/categories/noise", data=data).status_code == 302
     assert category("noise").active is False
-    [row] = audit_rows()
+    [row] = audit_rows("category")
     assert ("active", True, False) in row.changed()
     row_tag = page(admin, "/admin/categories").split('id="category-noise"')[1].split(">")[0]
     assert 'class="ended"' in row_tag

@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.extensions import db
 from cases.models import Case
 from channels.open311.models import ApiKey
-from tests.support import login
+from tests.support import audit_rows, login
 
 ROAD = "港湾路15号"  # in the demo address directory
 
@@ -38,12 +38,6 @@ def open311_post(client, key: str):
     return client.post("/open311/v2/requests.json", data={
         "api_key": key, "service_code": "road-damage",
         "description": "人行道地砖松动，老人容易绊倒。", "address_string": ROAD})
-
-
-def audit_rows(target_type: str) -> list[AdminAuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(AdminAuditEvent).where(
-        AdminAuditEvent.target_type == target_type).order_by(AdminAuditEvent.id)))
 
 
 def assert_nowhere_after_issue(client, secret: str) -> None:

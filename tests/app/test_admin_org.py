@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.extensions import db
 from cases.models import Case, OrgUnit
 from cases.routing import locate
-from tests.support import login
+from tests.support import audit_rows, login
 
 # A square around a point far from every demo community (Beijing).
 INSIDE = (39.9, 116.4)  # lat, long
@@ -25,12 +25,6 @@ def unit(code: str) -> OrgUnit:
     return db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
 
-def audit_rows(target_id: str) -> list[AdminAuditEvent]:
-    return db.session.scalars(select(AdminAuditEvent).where(
-        AdminAuditEvent.target_type == "org_unit", AdminAuditEvent.target_id == target_id)
-        .order_by(AdminAuditEvent.id)).all()
-
-
 def unit_form(u: OrgUnit, **changes) -> dict:
     data = {"name_zh": u.name_zh, "name_en": u.name_en, "kind": u.kind.value,
             "parent": u.parent.code if u.parent else ""}
@@ -38,12 +32,6 @@ def unit_form(u: OrgUnit, **changes) -> dict:
         data["active"] = "y"
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
-
-
-@pytest.fixture
-def admin(client):
-    login(client, "admin")
-    return client
 
 
 def test_the_tree_lists_streets_under_the_district_and_communities_under_streets(admin):
@@ -64,7 +52,7 @@ def test_an_admin_creates_a_community_under_a_street(admin):
     assert response.status_code == 302 and response.location.endswith("/admin/units/huangpu-xincun")
     created = unit("huangpu-xincun")
     assert created.parent.code == "huangpu-street" and created.active and created.boundary is None
-    [row] = audit_rows("huangpu-xincun")
+    [row] = audit_rows("org_unit", "huangpu-xincun")
     assert row.action is AuditAction.CREATE and row.actor.username == "admin"
     assert row.after["parent"] == "huangpu-street" and row.after["kind"] == "community"
     assert "新村社区" in admin.get("/admin/units").get_data(as_text=True)
@@ -101,7 +89,7 @@ def test_names_are_edited_and_the_audit_shows_before_and_after(admin):
     assert response.status_code == 302
     db.session.expire_all()
     assert unit("huangpu-street").name_zh == "黄埔新街道"  # the code stays whatever is posted
-    [row] = audit_rows("huangpu-street")
+    [row] = audit_rows("org_unit", "huangpu-street")
     assert (row.before["name_zh"], row.after["name_zh"]) == ("黄埔街道", "黄埔新街道")
     assert "黄埔街道 → 黄埔新街道" in admin.get("/admin/audit").get_data(as_text=True)
 
@@ -109,7 +97,7 @@ def test_names_are_edited_and_the_audit_shows_before_and_after(admin):
 def test_saving_without_a_change_writes_no_audit_row(admin):
     assert admin.post("/admin/units/huangpu-street",
                       data=unit_form(unit("huangpu-street"))).status_code == 302
-    assert audit_rows("huangpu-street") == []
+    assert audit_rows("org_unit", "huangpu-street") == []
 
 
 def test_a_unit_cannot_hang_under_itself_nor_change_to_a_kind_its_children_cannot_follow(admin):
@@ -133,7 +121,7 @@ def test_a_new_empty_unit_is_deactivated_and_reactivated(admin):
                       data=unit_form(new, active=None)).status_code == 302
     db.session.expire_all()
     assert unit("huangpu-xincun").active is False
-    assert audit_rows("huangpu-xincun")[-1].action is AuditAction.DELETE
+    assert audit_rows("org_unit", "huangpu-xincun")[-1].action is AuditAction.DELETE
     row = admin.get("/admin/units").get_data(as_text=True)
     assert 'id="unit-huangpu-xincun" class="unit-community inactive"' in row
     assert admin.post("/admin/units/huangpu-xincun",
@@ -155,7 +143,7 @@ def test_a_unit_with_open_assignments_or_staff_is_not_deactivated(admin, make_ca
     assert blockers[:blockers.index("</ul>")].count("<li>") == 3
     db.session.expire_all()
     assert unit("city-management").active is True
-    assert audit_rows("city-management") == []
+    assert audit_rows("org_unit", "city-management") == []
 
 
 def test_a_street_with_active_communities_is_not_deactivated(admin):
@@ -179,7 +167,7 @@ def test_a_changed_boundary_routes_a_case_inside_it_to_the_community(admin, make
     case = db.session.get(Case, case.id)
     assert case.community.code == "huangpu-dongyuan"
     assert case.lead_assignment.unit.code == "huangpu-dongyuan"
-    [row] = audit_rows("huangpu-dongyuan")
+    [row] = audit_rows("org_unit", "huangpu-dongyuan")
     assert row.action is AuditAction.UPDATE and json.loads(row.after["boundary"]) == SQUARE
 
 
@@ -197,7 +185,7 @@ def test_a_boundary_is_removed(admin):
     admin.post("/admin/units/huangpu-dongyuan/boundary", data={"boundary": "", "action": "clear"})
     db.session.expire_all()
     assert unit("huangpu-dongyuan").boundary is None
-    assert audit_rows("huangpu-dongyuan")[-1].after == {"boundary": None}
+    assert audit_rows("org_unit", "huangpu-dongyuan")[-1].after == {"boundary": None}
 
 
 def _ring(*points):
@@ -229,7 +217,7 @@ def test_a_bad_boundary_is_refused_with_the_reason(admin, text):
     assert boundary_section.count('class="error"') == 1
     db.session.expire_all()
     assert unit("huangpu-dongyuan").boundary == before
-    assert audit_rows("huangpu-dongyuan") == []
+    assert audit_rows("org_unit", "huangpu-dongyuan") == []
 
 
 def test_an_overlapping_boundary_is_saved_with_a_warning(admin):

@@ -7,16 +7,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.admin.audit import AdminAuditEvent, AuditAction
+from app.admin.audit import AuditAction
 from app.extensions import db
 from cases.models import AssignmentRole, Category, OrgUnit, RouteTarget, RoutingRule
-from tests.support import login
-
-
-@pytest.fixture
-def admin(client):
-    login(client, "admin")
-    return client
+from tests.support import audit_rows, login
 
 
 def page(client, path: str) -> str:
@@ -35,12 +29,6 @@ def rule_for(category_code: str, area: str | None = None) -> RoutingRule | None:
     return db.session.scalar(select(RoutingRule).where(
         RoutingRule.category_id == category.id, RoutingRule.active.is_(True),
         (RoutingRule.area_id == area_id) if area_id else RoutingRule.area_id.is_(None)))
-
-
-def audit_rows() -> list[AdminAuditEvent]:
-    return list(db.session.scalars(
-        select(AdminAuditEvent).where(AdminAuditEvent.target_type == "routing_rule")
-        .order_by(AdminAuditEvent.id)))
 
 
 def rule_form(**fields) -> list[tuple[str, str]]:
@@ -92,7 +80,7 @@ def test_a_new_rule_with_an_assisting_unit_routes_the_next_case(admin, make_case
     rule = rule_for("garbage", "huangpu-street")
     assert (rule.target_kind, rule.target_unit.code, [u.code for u in rule.assist_units]) == (
         RouteTarget.UNIT, "city-management", ["environment"])
-    [row] = audit_rows()
+    [row] = audit_rows("routing_rule")
     assert (row.actor_label, row.action, row.target_id) == (
         "admin", AuditAction.CREATE, str(rule.id))
     assert row.after == {"category": "garbage", "area": "huangpu-street", "target_kind": "unit",
@@ -117,7 +105,7 @@ def test_editing_a_rule_routes_the_next_case_by_the_new_target(admin, make_case,
     case = make_case(category_code="road-damage")
     work()
     assert units_of(case) == ("water", [])
-    [row] = audit_rows()
+    [row] = audit_rows("routing_rule")
     assert row.action is AuditAction.UPDATE
     assert ("target_unit", "city-management", "water") in row.changed()
 
@@ -135,14 +123,14 @@ def test_a_deactivated_rule_no_longer_routes(admin, make_case, work):
     response = admin.post(f"/admin/rules/{rule_id}/deactivate")
     assert response.status_code == 302
     assert db.session.get(RoutingRule, rule_id).active is False
-    [row] = audit_rows()
+    [row] = audit_rows("routing_rule")
     assert row.action is AuditAction.DELETE and ("active", True, False) in row.changed()
     case = make_case(category_code="road-damage")
     work()
     assert case.lead_assignment is None  # waits for a dispatcher
     # Deactivating twice changes nothing twice.
     admin.post(f"/admin/rules/{rule_id}/deactivate")
-    assert len(audit_rows()) == 1
+    assert len(audit_rows("routing_rule")) == 1
     assert admin.post("/admin/rules/999999/deactivate").status_code == 404
 
 
@@ -168,7 +156,7 @@ def test_bad_rules_get_a_field_error(admin, fields, field):
     assert response.status_code == 200
     assert field_in_error(response.get_data(as_text=True)) == field
     assert len(db.session.scalars(select(RoutingRule)).all()) == count
-    assert audit_rows() == []
+    assert audit_rows("routing_rule") == []
 
 
 def test_the_duplicate_error_names_the_rule_in_the_way(admin):
@@ -205,7 +193,7 @@ def test_an_inactive_unit_cannot_be_chosen(admin):
                     rule_form(category="water-supply", area="", target_unit="water",
                               assist_units=[]))
     assert field_in_error(response.get_data(as_text=True)) == "target_unit"
-    assert audit_rows() == []
+    assert audit_rows("routing_rule") == []
 
 
 def test_the_new_rule_form_starts_from_the_category(admin):
@@ -222,7 +210,7 @@ def test_only_administrators(client, username):
         assert client.get(path).status_code == 403
     assert post(client, "/admin/rules/new", rule_form()).status_code == 403
     assert client.post(f"/admin/rules/{rule_id}/deactivate").status_code == 403
-    assert rule_for("road-damage").id == rule_id and audit_rows() == []
+    assert rule_for("road-damage").id == rule_id and audit_rows("routing_rule") == []
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

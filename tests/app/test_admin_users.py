@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.admin.audit import AdminAuditEvent, AuditAction
 from app.auth.models import Role, User
 from app.extensions import db
-from tests.support import login
+from tests.support import audit_rows, login
 
 NEW = {"username": "cg-zhao", "display_name": "城管 赵办事员", "password": "s3cret-pass",
        "role": "unit_staff", "unit": "city-management"}
@@ -23,12 +23,6 @@ def user(username: str) -> User:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def audit_rows(username: str) -> list[AdminAuditEvent]:
-    return db.session.scalars(select(AdminAuditEvent).where(
-        AdminAuditEvent.target_type == "user", AdminAuditEvent.target_id == username)
-        .order_by(AdminAuditEvent.id)).all()
-
-
 def edit_form(u: User, **changes) -> dict:
     data = {"display_name": u.display_name, "role": u.role.value,
             "unit": u.unit.code if u.unit else ""}
@@ -36,12 +30,6 @@ def edit_form(u: User, **changes) -> dict:
         data["active"] = "y"
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
-
-
-@pytest.fixture
-def admin(client):
-    login(client, "admin")
-    return client
 
 
 def test_the_list_filters_by_role_unit_and_name(admin):
@@ -77,7 +65,7 @@ def test_a_created_unit_staff_user_signs_in_and_sees_the_units_cases(client, mak
     assert response.status_code == 302
     created = user("cg-zhao")
     assert created.role is Role.UNIT_STAFF and created.unit.code == "city-management"
-    [row] = audit_rows("cg-zhao")
+    [row] = audit_rows("user", "cg-zhao")
     assert row.action is AuditAction.CREATE and row.after["unit"] == "city-management"
     assert "password" not in json.dumps(row.after) and created.password_hash not in json.dumps(
         [row.before, row.after, row.summary])
@@ -122,7 +110,7 @@ def test_role_unit_and_name_are_edited_and_audited(admin):
     changed = user("huangpu-staff")
     assert (changed.role, changed.unit.code, changed.display_name) == (
         Role.UNIT_HEAD, "huangpu-dongyuan", "东苑 王主任")
-    [row] = audit_rows("huangpu-staff")
+    [row] = audit_rows("user", "huangpu-staff")
     assert row.before == {"username": "huangpu-staff", "display_name": "黄埔街道 王办事员",
                           "role": "unit_staff", "unit": "huangpu-street", "active": True}
     assert row.after["role"] == "unit_head" and row.after["unit"] == "huangpu-dongyuan"
@@ -139,7 +127,7 @@ def test_a_deactivated_user_cannot_sign_in(app, client):
     assert client.post(f"/admin/users/{staff.id}",
                        data=edit_form(staff, active=None)).status_code == 302
     assert user("huangpu-staff").active is False
-    assert audit_rows("huangpu-staff")[-1].action is AuditAction.DELETE
+    assert audit_rows("user", "huangpu-staff")[-1].action is AuditAction.DELETE
     assert 'id="user-huangpu-staff" class="inactive"' in client.get(
         "/admin/users").get_data(as_text=True)
     assert signed_in.get("/workbench").status_code == 302  # the open session ends too
@@ -166,7 +154,7 @@ def test_an_administrator_cannot_lock_themselves_out(admin, changes):
     assert 'class="error"' in response.get_data(as_text=True)
     me = user("admin")
     assert me.active and me.role is Role.ADMIN
-    assert audit_rows("admin") == []
+    assert audit_rows("user", "admin") == []
     assert admin.get("/admin/users").status_code == 200
 
 
@@ -190,7 +178,7 @@ def test_a_password_is_reset_and_never_written_to_the_audit(client):
     assert response.status_code == 200 and "new-pass-123" not in page
     new_hash = user("huangpu-staff").password_hash
     assert new_hash != old_hash
-    [row] = audit_rows("huangpu-staff")
+    [row] = audit_rows("user", "huangpu-staff")
     stored = json.dumps([row.before, row.after, row.summary])
     assert row.before is None and row.after is None
     assert new_hash not in stored and old_hash not in stored and "new-pass-123" not in stored
@@ -212,7 +200,7 @@ def test_a_bad_new_password_is_refused(admin, data):
     assert response.status_code == 200
     assert 'class="error"' in page[page.index('id="reset-password"'):]
     assert user("huangpu-staff").password_hash == old_hash
-    assert audit_rows("huangpu-staff") == []
+    assert audit_rows("user", "huangpu-staff") == []
 
 
 def test_an_unknown_user_is_404(admin):

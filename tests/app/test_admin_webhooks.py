@@ -16,7 +16,7 @@ from app.extensions import db
 from cases.models import ActorKind, CaseEvent, EventKind, OrgUnit
 from tests.api.test_webhooks import Receiver
 from tests.app.test_admin_keys import shown_secret
-from tests.support import login
+from tests.support import audit_rows, login
 
 
 def unit_id(code: str) -> int:
@@ -27,12 +27,6 @@ def only_hook() -> Webhook:
     db.session.expire_all()
     [hook] = db.session.scalars(select(Webhook)).all()
     return hook
-
-
-def audit_rows() -> list[AdminAuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(AdminAuditEvent).where(
-        AdminAuditEvent.target_type == "webhook").order_by(AdminAuditEvent.id)))
 
 
 def assert_secret_nowhere(client, secret: str) -> None:
@@ -47,12 +41,6 @@ def receiver(clock):
     server = Receiver(clock)
     yield server
     server.close()
-
-
-@pytest.fixture
-def admin(client):
-    login(client, "admin")
-    return client
 
 
 def add(client, code: str, url: str):
@@ -77,7 +65,7 @@ def test_an_added_webhook_receives_signed_events_and_logs_them(admin, receiver, 
     [delivery] = db.session.scalars(select(WebhookDelivery)).all()
     assert f'id="delivery-{delivery.id}"' in log and case.tracking_number in log
 
-    [created] = audit_rows()
+    [created] = audit_rows("webhook")
     assert (created.action, created.target_id) == (AuditAction.CREATE, str(hook.id))
     assert created.after == {"unit": "city-management", "url": receiver.url, "active": True}
     assert_secret_nowhere(admin, receiver.secret)
@@ -101,7 +89,7 @@ def test_a_rotated_secret_signs_from_then_on(admin, receiver, make_case, work):
     work()
     assert len(receiver.accepted) == 1
 
-    rotated = audit_rows()[-1]
+    rotated = audit_rows("webhook")[-1]
     assert rotated.action is AuditAction.UPDATE and "rotated" in rotated.summary
     for secret in (old, new):
         assert_secret_nowhere(admin, secret)
@@ -123,7 +111,7 @@ def test_a_deactivated_webhook_gets_nothing_until_activated(admin, receiver, mak
     work()
     assert len(receiver.accepted) == 1
 
-    actions = [(r.action, r.changed()) for r in audit_rows()]
+    actions = [(r.action, r.changed()) for r in audit_rows("webhook")]
     assert actions == [
         (AuditAction.CREATE, [("unit", None, "city-management"), ("url", None, receiver.url),
                               ("active", None, True)]),
@@ -140,7 +128,7 @@ def test_a_bad_url_is_refused_as_the_cli_refuses_it(admin, url):
     page = response.get_data(as_text=True)
     assert 'class="error"' in page and 'id="secret"' not in page
     assert db.session.scalar(select(func.count()).select_from(Webhook)) == 0
-    assert audit_rows() == []
+    assert audit_rows("webhook") == []
 
 
 def test_an_unknown_or_inactive_unit_is_refused(admin):

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.admin.audit import AdminAuditEvent, AuditAction
+from app.admin.audit import AuditAction
 from app.auth.models import Role, User
 from app.extensions import db
 from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
 from cases.routing import locate
-from tests.support import login
+from tests.support import audit_rows, login
 
 DOCS = Path(__file__).parents[2] / "docs" / "import"
 
@@ -40,11 +40,6 @@ def unit(code: str) -> OrgUnit | None:
 
 def bad_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("line ")]
-
-
-def audit_rows(target: str) -> list[AdminAuditEvent]:
-    return db.session.scalars(select(AdminAuditEvent).where(
-        AdminAuditEvent.target_type == target)).all()
 
 
 UNITS = """code,name_zh,name_en,kind,parent
