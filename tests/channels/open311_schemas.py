@@ -1,7 +1,8 @@
 """Open311 GeoReport v2's own JSON Schemas, for validating what clients see.
 
-The schemas live beside the project in `../shared/open311/` (or wherever
-`OPEN311_SCHEMAS_DIR` says, when that folder is missing). `services.json`,
+The project keeps its own copy in `tests/data/open311/` (its README names
+the source), so a clone with nothing beside it tests itself;
+`OPEN311_SCHEMAS_DIR` may name another copy to test against. `services.json`,
 `requests.json` and friends point at each other with relative `$ref`s such as
 `"request.json"`; every file is registered in one `referencing` Registry under
 its own file name, so those references resolve without touching the network.
@@ -22,7 +23,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "open311"
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "open311"
 ENV_VAR = "OPEN311_SCHEMAS_DIR"
 
 # The standard defines no schema for its error body; this is the shape the
@@ -44,9 +45,8 @@ ERROR_BODY: dict[str, Any] = {
 
 def schemas_dir() -> Path:
     """The folder holding the standard's schemas; fails loudly when absent."""
-    candidates = [DEFAULT_DIR]
-    if os.environ.get(ENV_VAR):
-        candidates.append(Path(os.environ[ENV_VAR]))
+    candidates = [Path(os.environ[ENV_VAR])] if os.environ.get(ENV_VAR) else []
+    candidates.append(DEFAULT_DIR)
     for folder in candidates:
         if (folder / "services.json").is_file() and (folder / "swagger.json").is_file():
             return folder
