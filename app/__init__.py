@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from app.config import load_config
+from core.config import load_config
 
 MODEL_MODULES = (
     "app.auth.models",
@@ -49,10 +47,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import queues
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, login_manager, migrate
     from app.i18n import select_locale, select_timezone
     from channels.city12319 import link as city_link
+    from core import queues
+    from core.db import db
+    from core.web import csrf, limiter
     from escalation import deadlines
 
     for module in MODEL_MODULES:  # every model registered before mapping
@@ -90,7 +90,7 @@ def _connect_notifications() -> None:
 def _render_item(type_: str, obj, autogen_context):
     """Write our column types as plain SQLAlchemy ones, so a revision never
     imports application code."""
-    from cases.models.types import UTCDateTime
+    from core.types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -98,7 +98,7 @@ def _render_item(type_: str, obj, autogen_context):
 
 
 def _system_clock():
-    from app.clock import SystemClock
+    from core.clock import SystemClock
 
     return SystemClock()
 
@@ -134,27 +134,3 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     rest_api.init_app(app)
     app.cli.add_command(hotline_cli)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL and a busy timeout let the web, worker and cron share one SQLite file.
-
-    pysqlite's own transaction handling breaks SAVEPOINT (releasing one commits
-    at once); SQLAlchemy's documented recipe hands BEGIN back to us.
-    """
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")

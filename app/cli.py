@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
+from core.db import db
 
 demo_cli = AppGroup("demo", help="The demo district.")
 cases_cli = AppGroup("cases", help="Case housekeeping.")

@@ -4,7 +4,7 @@ The database is the truth and Redis only a messenger: every minute each
 reconciler re-enqueues what the database says is still owed (a dispatch, an
 outbox message, a due timer, a recording, a webhook delivery, a push to the
 city), so nothing is lost when Redis was down or flushed. Each registered
-function is an `app.queues.job` wrapper, which gives the worker an app context.
+function is an `core.queues.job` wrapper, which gives the worker an app context.
 """
 
 from rq import cron

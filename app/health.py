@@ -7,8 +7,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db, limiter
-from app.queues import redis_connection
+from core.db import db
+from core.queues import redis_connection
+from core.web import limiter
 
 bp = Blueprint("health", __name__)
 

@@ -29,8 +29,8 @@ from dotenv import load_dotenv
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.config import DEFAULT_INTAKE_ADDRESSES, ROOT, embedded_redis_socket, smtp_address
-from app.queues import QUEUES
+from core.config import DEFAULT_INTAKE_ADDRESSES, ROOT, embedded_redis_socket, smtp_address
+from core.queues import QUEUES
 
 log = logging.getLogger("xietong.supervisor")
 
@@ -131,7 +131,7 @@ class Supervisor:
             "app:create_app()",
         ], env)
         self.children["worker"] = spawn("worker", [
-            str(BIN / "rq"), "worker", "-w", "app.queues.AppWorker", "--with-scheduler",
+            str(BIN / "rq"), "worker", "-w", "app.worker.AppWorker", "--with-scheduler",
             "--url", redis_url, *QUEUES,
         ], env)
         self.children["cron"] = spawn("cron", [

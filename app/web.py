@@ -9,9 +9,9 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from app.clock import local, now
 from cases.models import AssignmentStatus
 from cases.states import CaseStatus
+from core.clock import local, now
 from escalation.deadlines import urgency
 
 STATUS_LABELS = {

@@ -123,7 +123,7 @@ class System:
         with Redis.from_url(self.redis_url) as r:
             before = len(Worker.all(connection=r))
             process = self.spawn(f"rq-{index}", [
-                str(BIN / "rq"), "worker", "-w", "app.queues.AppWorker", "--url",
+                str(BIN / "rq"), "worker", "-w", "app.worker.AppWorker", "--url",
                 self.redis_url, "--logging_level", "WARNING", "dispatch",
             ])
             deadline = time.monotonic() + 60

@@ -137,7 +137,7 @@ def seed(dsn: str, n_cases: int, today: date) -> dict:
 
 def write_months(app, first: date, today: date) -> int:
     """The month rollups of every whole month seeded, by the job's own code."""
-    from app.extensions import db
+    from core.db import db
     from evaluation.periods import month_of
     from evaluation.rollups import write_month
 
@@ -157,7 +157,7 @@ def time_page(app, day: date, runs: int) -> list[float]:
     import sqlalchemy as sa
 
     from app.auth.models import User
-    from app.extensions import db
+    from core.db import db
 
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.username == "evaluator"))

@@ -96,7 +96,7 @@ def make_due(dsn: str, base: int, n: int, share: float, now: datetime) -> int:
 
 
 def time_sweep(app, now: datetime) -> tuple[float, int]:
-    from app.clock import FrozenClock
+    from core.clock import FrozenClock
     from escalation.jobs import sweep
 
     app.extensions["clock"] = FrozenClock(now)

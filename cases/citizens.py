@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Citizen
+from core.clock import now
+from core.db import db
 
 
 class InvalidPhone(ValueError):

@@ -22,8 +22,6 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 
 from app.auth.models import Role
-from app.clock import now
-from app.extensions import db
 from cases import signals
 from cases.actors import Actor, SystemActor
 from cases.errors import InvalidRequest, NotAllowed
@@ -39,6 +37,8 @@ from cases.models import (
 from cases.models.assignment import ReturnReason
 from cases.operations import _transition, record_event, unit_assignment
 from cases.states import CaseStatus
+from core.clock import now
+from core.db import db
 
 # After this many returns by lead units, a supervisor decides where the case goes.
 PING_PONG_LIMIT = 2

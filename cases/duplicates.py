@@ -29,10 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Case, Category, Citizen
 from cases.routing import locate
+from core.clock import now
+from core.db import db
 
 WINDOW = timedelta(days=30)
 LIMIT = 10

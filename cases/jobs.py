@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db
-from app.queues import enqueue_unless_pending, job
 from cases.actors import SYSTEM
 from cases.models import Case
 from cases.operations import dispatch_case, dispatch_job_id, mark_unrouted
 from cases.routing import locate, route
 from cases.states import CaseStatus
+from core.db import db
+from core.queues import enqueue_unless_pending, job
 
 log = logging.getLogger(__name__)
 

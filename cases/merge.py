@@ -30,14 +30,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from app.clock import now
-from app.extensions import db
 from cases import signals
 from cases.actors import Actor, SystemActor
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import Case, CaseEvent, Citizen, EventKind
 from cases.operations import record_event
 from cases.states import CaseStatus
+from core.clock import now
+from core.db import db
 
 MAX_REASON = 500
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.clock import now
-from app.extensions import db
 from cases import signals
 from cases.actors import Actor, SystemActor
 from cases.citizens import find_or_create_citizen
@@ -34,6 +32,8 @@ from cases.models import (
 )
 from cases.states import CaseStatus, check_transition
 from cases.tracking import new_tracking_number
+from core.clock import now
+from core.db import db
 
 
 @dataclass(frozen=True)

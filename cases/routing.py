@@ -16,8 +16,6 @@ import shapely
 from shapely.geometry import Point, shape
 from sqlalchemy import select
 
-from app.cache import ProcessCache
-from app.extensions import db
 from cases.models import (
     AddressEntry,
     Category,
@@ -27,6 +25,8 @@ from cases.models import (
     RoutingRule,
     UnitKind,
 )
+from core.cache import ProcessCache
+from core.db import db
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
 # Every dispatch used to read the whole directory and parse every community's
 # GeoJSON. They change rarely, so each process keeps them, parsed and prepared,
 # until a change is flushed through this process's ORM, or at most
-# DIRECTORY_TTL seconds when another process made it (app.cache).
+# DIRECTORY_TTL seconds when another process made it (core.cache).
 
 DIRECTORY_TTL = 60.0
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Assignment, AssignmentRole, AssignmentStatus, Case, OrgUnit, UnitKind
+from core.clock import now
+from core.db import db
 
 HISTORY = timedelta(days=365)
 # How much each kind of evidence weighs in the ranking.

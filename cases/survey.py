@@ -23,9 +23,6 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from app.auth.models import Role
-from app.clock import now
-from app.extensions import db
-from app.queues import job
 from cases import signals
 from cases.actors import CITIZEN, SYSTEM, Actor, SystemActor
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
@@ -40,7 +37,10 @@ from cases.survey_models import (
     SurveyStatus,
 )
 from cases.survey_parse import parse
-from channels.notify.settings import number
+from core.clock import now
+from core.config import number
+from core.db import db
+from core.queues import job
 
 DECIDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 NOT_RATED_REASON = "回访未获答复，按未评价结案"  # stored as written, like other event messages

@@ -9,10 +9,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Case, CaseEvent
-from cases.models.types import UTCDateTime, enum_type
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime, enum_type
 
 
 class SurveyStatus(enum.StrEnum):

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.actors import Actor
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.errors import InvalidRequest
 from cases.models import Case, Category
 from cases.operations import IncomingFile, receive_case
+from core.db import db
 
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500

@@ -15,7 +15,7 @@ from functools import lru_cache
 import chinese_calendar
 from chinese_calendar import constants as cc_constants
 
-from app.clock import SHANGHAI
+from core.clock import SHANGHAI
 
 DEFAULT_HOURS = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
 _SEARCH_LIMIT_DAYS = 3 * 366  # a calendar with no working day must fail, not loop

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import insert, select
 
-from app.clock import now
-from app.extensions import db
 from cases import signals
 from cases.models import Assignment, Case
+from core.clock import now
+from core.db import db
 from escalation.calendar import WorkingCalendar
 from escalation.limits import Limit, current_calendar, limits_for
 from escalation.models import DeadlineKind, LimitUnit, Timer, TimerStep, timer_job_id

@@ -17,11 +17,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.clock import now
-from app.extensions import db
-from app.queues import job
 from cases.models import ActorKind, Assignment, Case, CaseEvent, EventKind
-from cases.models.types import UTCDateTime
+from core.clock import now
+from core.db import db
+from core.queues import job
+from core.types import UTCDateTime
 from escalation.models import DeadlineKind, Timer, TimerStep, timer_job_id
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Category, Priority
+from core.db import db
 from escalation.calendar import WorkingCalendar, parse_hours
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
 

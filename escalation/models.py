@@ -8,10 +8,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Assignment, Category, Priority
-from cases.models.types import UTCDateTime, enum_type
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime, enum_type
 
 
 class DeadlineKind(enum.StrEnum):

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.auth.models import Role
-from app.clock import local, now
-from app.extensions import db
 from cases.actors import Actor, SystemActor
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import Case, EventKind, Priority
 from cases.operations import record_event, unit_assignment
 from cases.states import CaseStatus
+from core.clock import local, now
+from core.db import db
 from escalation.deadlines import move_resolve_deadline
 from escalation.models import Extension, ExtensionStatus
 

@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from app.clock import SHANGHAI
-from app.extensions import db
 from cases.models import Assignment, Case, CaseEvent, EventKind
+from core.clock import SHANGHAI
+from core.db import db
 from escalation.models import Extension, ExtensionStatus
 from evaluation.measures import bucket
 

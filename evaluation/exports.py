@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from app.clock import local
+from core.clock import local
 from evaluation.measures import MEASURES, QUALITATIVE, ZH
 from evaluation.periods import Period
 from evaluation.scores import UnitResult

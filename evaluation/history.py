@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import Role, User
-from app.clock import SHANGHAI, FrozenClock, now
-from app.extensions import db
 from cases import collaboration, operations
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Assignment, Case, Category, EventKind, OrgUnit, UnitKind
 from cases.models.assignment import ReturnReason
 from cases.states import CaseStatus
+from core.clock import SHANGHAI, FrozenClock, now
+from core.db import db
 from escalation.models import Timer
 
 DESCRIPTIONS = ("路面有坑洼，车辆通行不便。", "小区门口路灯不亮。", "夜间施工噪音扰民。",

@@ -4,7 +4,7 @@ Run twice, it writes nothing twice (it reads what is pending from the rows)."""
 
 from __future__ import annotations
 
-from app.queues import job
+from core.queues import job
 from evaluation import rollups
 
 

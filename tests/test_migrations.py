@@ -17,7 +17,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.extensions import db
+from core.db import db
 from tests.conftest import _test_config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.admin.audit import AdminAuditEvent
 from app.auth import roles_required
 from app.auth.models import Role
-from app.extensions import db
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,9 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.models import Role
-from app.extensions import csrf, db
-from channels.notify.settings import setting
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.config import setting
+from core.db import db
+from core.web import csrf
 
 bp = Blueprint("outbox_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.clock import now
-from app.extensions import db
-from cases.models.types import UTCDateTime, enum_type
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime, enum_type
 
 
 class AuditAction(enum.StrEnum):

@@ -22,9 +22,9 @@ from app.admin.audit import AuditAction, record
 from app.api.models import ApiToken
 from app.auth import roles_required
 from app.auth.models import Role, User
-from app.clock import now
-from app.extensions import db
 from channels.open311.models import MAX_CLIENT, ApiKey
+from core.clock import now
+from core.db import db
 
 OPEN311_KEY = "open311_key"
 API_TOKEN = "api_token"

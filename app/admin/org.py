@@ -31,11 +31,11 @@ from app.admin.org_forms import (
 )
 from app.auth import roles_required
 from app.auth.models import Role, User
-from app.extensions import db
 from cases.models import AddressEntry, Assignment, OrgUnit, RoutingRule, UnitKind
 from cases.models.assignment import AssignmentStatus
 from cases.models.catalogue import routing_rule_assists
 from cases.models.org import PARENT_KIND
+from core.db import db
 
 UNIT_FIELDS = ("code", "name_zh", "name_en", "kind", "parent", "active")
 INDENT = "\u3000"

@@ -15,10 +15,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth import roles_required
 from app.auth.models import Role
-from app.clock import now
-from app.extensions import db
 from channels.notify import templates
 from channels.notify.models import NotificationTemplate
+from core.clock import now
+from core.db import db
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/templates")
 

@@ -27,8 +27,8 @@ from app.admin.users_forms import (
 )
 from app.auth import roles_required
 from app.auth.models import UNIT_ROLES, Role, User
-from app.extensions import db
 from cases.models import OrgUnit
+from core.db import db
 
 PAGE_SIZE = 50
 # What the audit keeps of a user: never password_hash.

@@ -20,10 +20,10 @@ from app.admin.keys import current_admin, shown_once
 from app.api.models import DeliveryStatus, Webhook, WebhookDelivery, valid_url
 from app.auth import roles_required
 from app.auth.models import Role
-from app.clock import now
-from app.extensions import db
 from app.web import localname
 from cases.models import OrgUnit, UnitKind
+from core.clock import now
+from core.db import db
 
 WEBHOOK = "webhook"
 RECENT = 3  # deliveries shown per webhook on the list

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.clock import now
-from app.extensions import csrf, db
+from core.clock import now
+from core.db import db
+from core.web import csrf
 
 LAST_USED_EVERY = timedelta(minutes=5)
 

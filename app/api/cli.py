@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record
 from app.api.models import ApiToken, Webhook, WebhookDelivery, valid_url
-from app.clock import now
-from app.extensions import db
+from core.clock import now
+from core.db import db
 
 api_token_cli = AppGroup("api-token", help="Per-user tokens for the REST API.")
 webhook_cli = AppGroup("webhook", help="Outgoing webhooks per unit.")

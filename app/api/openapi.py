@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from app.extensions import csrf
 from cases.models.assignment import ReturnReason
 from cases.states import CaseStatus
+from core.web import csrf
 
 doc_bp = Blueprint("openapi", __name__)
 csrf.exempt(doc_bp)

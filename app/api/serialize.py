@@ -56,8 +56,8 @@ def case_json(case: Case) -> dict:
     units = {a.unit_id: a.unit.code for a in case.assignments}
     for e in case.events:
         if e.actor_unit_id and e.actor_unit_id not in units:
-            from app.extensions import db
             from cases.models import OrgUnit
+            from core.db import db
 
             unit = db.session.get(OrgUnit, e.actor_unit_id)
             units[e.actor_unit_id] = unit.code if unit else None

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
 from app.api.serialize import iso
-from app.clock import now
-from app.extensions import db
-from app.queues import enqueue_unless_pending, job
 from cases import signals
 from cases.models import CaseEvent
+from core.clock import now
+from core.db import db
+from core.queues import enqueue_unless_pending, job
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def _on_event(event: CaseEvent) -> None:
 @sa_event.listens_for(Session, "before_commit")
 def _enqueue_new(session: Session) -> None:
     """The new deliveries get their ids; their jobs then go with the commit's
-    other jobs (app.queues: enqueued once it commits, dropped on rollback)."""
+    other jobs (core.queues: enqueued once it commits, dropped on rollback)."""
     new = session.info.pop(_NEW, None)
     if not new:
         return

@@ -15,7 +15,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role, User
-from app.extensions import db, limiter, login_manager
+from app.extensions import login_manager
+from core.db import db
+from core.web import limiter
 
 bp = Blueprint("auth", __name__)
 

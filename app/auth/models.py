@@ -11,10 +11,10 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import now
-from app.extensions import db
 from cases.models.org import OrgUnit
-from cases.models.types import UTCDateTime, enum_type
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime, enum_type
 
 
 class Role(enum.StrEnum):

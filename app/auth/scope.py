@@ -27,8 +27,8 @@ from flask import g, has_request_context
 from sqlalchemy import Select, exists, select
 
 from app.auth.models import UNIT_ROLES, Role, User
-from app.extensions import db
 from cases.models import Assignment, Case, OrgUnit
+from core.db import db
 
 _CACHE = "_scope_unit_ids"
 

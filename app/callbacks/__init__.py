@@ -16,8 +16,6 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth import roles_required
 from app.auth.models import Role
-from app.clock import now
-from app.extensions import db
 from app.public.portal import SATISFACTION_CHOICES, SOLVED_CHOICES
 from cases import survey
 from cases.citizens import InvalidPhone, normalise_phone
@@ -25,6 +23,8 @@ from cases.errors import InvalidRequest, NotAllowed
 from cases.survey_models import CallbackSurvey, SurveyStatus
 from channels.notify.models import StaffChannel, StaffPreference
 from channels.webform import EMAIL
+from core.clock import now
+from core.db import db
 
 bp = Blueprint("callbacks", __name__)
 

@@ -22,10 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required
 from app.auth.models import Role
-from app.clock import now
 from app.console import lookups
 from app.console.forms import CallForm, NoteForm
-from app.extensions import db
 from app.web import localname
 from cases import operations
 from cases.duplicates import possible_duplicates
@@ -33,6 +31,8 @@ from cases.errors import CaseError, InvalidRequest
 from cases.models import Case, Category
 from channels.intake import Intake, accept
 from channels.phone.models import Call
+from core.clock import now
+from core.db import db
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 

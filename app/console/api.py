@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth import roles_required
-from app.clock import now
 from app.console import CONSOLE_ROLES, bp, lookups
-from app.extensions import db
 from cases.duplicates import possible_duplicates
 from cases.models import Category
+from core.clock import now
+from core.db import db
 
 MAX_QUERY = 200
 

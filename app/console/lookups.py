@@ -15,8 +15,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.clock import local, now
-from app.extensions import db
 from app.web import STATUS_LABELS, localname, when
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.duplicates import Duplicate, same_address_key
@@ -24,6 +22,8 @@ from cases.models import AddressEntry, Case, Citizen, Parity
 from cases.routing import locate
 from cases.states import CaseStatus
 from channels.phone.models import Call
+from core.clock import local, now
+from core.db import db
 
 HOTLINES = ("95100", "12319")
 # Twilio CallStatus values of a call still on the line.

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 
 from app.auth.models import Role, User
-from app.extensions import db
 from cases.models import (
     AddressEntry,
     Category,
@@ -21,6 +20,7 @@ from cases.models import (
     RoutingRule,
     UnitKind,
 )
+from core.db import db
 
 DATA = Path(__file__).with_name("huangpu.json")
 DEMO_PASSWORD = "xietong-demo"

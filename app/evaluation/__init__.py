@@ -18,7 +18,6 @@ from sqlalchemy import select
 import evaluation.rollups  # noqa: F401  (a merge marks rollup days dirty)
 from app.auth import roles_required, scope
 from app.auth.models import Role
-from app.clock import now
 from app.evaluation import views_data as data
 from app.evaluation.forms import QualitativeForm, weights_form
 from app.evaluation.params import (
@@ -28,8 +27,9 @@ from app.evaluation.params import (
     parse_unit_type,
     shift,
 )
-from app.extensions import db
 from cases.models import Case, OrgUnit
+from core.clock import now
+from core.db import db
 from evaluation import exports
 from evaluation.compute import local_day
 from evaluation.measures import BY_CODE, DEFAULT_WEIGHTS, QUALITATIVE, QUALITATIVE_LABEL, ZH

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from app.clock import now
 from cases.models import UnitKind
+from core.clock import now
 from evaluation.compute import local_day
 from evaluation.periods import KINDS, Period, period_of
 from evaluation.scores import UNIT_TYPES

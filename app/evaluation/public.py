@@ -10,11 +10,12 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.clock import now
 from app.evaluation.params import BadParameter, parse_period, parse_range, parse_unit_type
 from app.evaluation.views_data import common
-from app.extensions import csrf, db
 from cases.models import Case, CaseEvent, Category, EventKind
+from core.clock import now
+from core.db import db
+from core.web import csrf
 from evaluation.compute import day_start
 from evaluation.measures import BY_CODE, MEASURES, ZH
 from evaluation.periods import Period

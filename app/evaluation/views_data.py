@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.clock import now
 from app.evaluation.charts import line_chart
-from app.extensions import db
 from app.web import localname
 from cases.models import OrgUnit, UnitKind
+from core.clock import now
+from core.db import db
 from evaluation import rollups
 from evaluation.compute import DayFacts, local_day
 from evaluation.measures import (

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.extensions import db, limiter
 from app.public.portal import case_page, init_portal, with_page_data
 from cases.merge import surviving
 from cases.models import Case
 from cases.tracking import is_valid, normalise
+from core.db import db
+from core.web import limiter
 
 bp = Blueprint("public", __name__)
 

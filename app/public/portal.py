@@ -17,7 +17,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.extensions import db, limiter
 from app.public.timeline import public_timeline
 from cases import survey
 from cases.actors import CITIZEN
@@ -28,6 +27,8 @@ from cases.operations import add_citizen_message, supply_information
 from cases.states import CaseStatus
 from channels.notify.links import LinkRefused, case_token, read_token
 from channels.webform import _read_photos
+from core.db import db
+from core.web import limiter
 
 MAX_INFORMATION = 4000
 

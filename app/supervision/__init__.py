@@ -15,8 +15,6 @@ from sqlalchemy import select
 
 from app.auth import roles_required
 from app.auth.models import Role
-from app.clock import now
-from app.extensions import db
 from app.supervision import desk
 from app.supervision.forms import (
     CommentForm,
@@ -32,6 +30,8 @@ from app.workbench import perform
 from cases import operations
 from cases.collaboration import held_cases_query
 from cases.models import Case, OrgUnit, Priority
+from core.clock import now
+from core.db import db
 from escalation import operations as supervision
 from escalation.limits import current_calendar
 from escalation.models import Extension

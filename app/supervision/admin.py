@@ -19,8 +19,6 @@ from sqlalchemy import select
 from app.admin.audit import AuditAction, record, snapshot
 from app.auth import roles_required
 from app.auth.models import Role
-from app.clock import local, now
-from app.extensions import db
 from app.supervision.forms import (
     KIND_LABELS,
     PRIORITY_LABELS,
@@ -30,6 +28,8 @@ from app.supervision.forms import (
 )
 from app.web import localname
 from cases.models import Category, Priority
+from core.clock import local, now
+from core.db import db
 from escalation.calendar import WorkingCalendar
 from escalation.limits import DEFAULTS, current_calendar
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.extensions import db
 from cases.models import Assignment, AssignmentStatus, Case, Category, OrgUnit, UnitKind
 from cases.states import CaseStatus
+from core.db import db
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import MET_AT, due_attr, is_met
 from escalation.models import DeadlineKind, Extension, ExtensionStatus

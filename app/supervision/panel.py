@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from app.supervision.desk import OPEN_STATES, unit_choices
 from app.supervision.forms import (
     PRIORITY_LABELS,
@@ -22,6 +21,7 @@ from app.supervision.forms import (
 from app.web import localname
 from cases.models import Assignment, Case, Priority
 from cases.states import CaseStatus
+from core.db import db
 from escalation.models import Extension, ExtensionStatus
 from escalation.operations import SUPERVISORS
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
 from app.auth.models import UNIT_ROLES, Role
-from app.extensions import db
 from app.supervision.panel import case_panel
 from app.web import localname
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
@@ -22,6 +21,7 @@ from cases import operations
 from cases.errors import CaseError, InvalidRequest
 from cases.models import Assignment, AssignmentStatus, Attachment, Case, OrgUnit
 from cases.states import CaseStatus
+from core.db import db
 
 bp = Blueprint("workbench", __name__)
 

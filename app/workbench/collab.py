@@ -15,7 +15,6 @@ from wtforms import SelectChoice
 
 from app.auth import roles_required
 from app.auth.models import UNIT_ROLES, Role
-from app.extensions import db
 from app.supervision.desk import unit_choices
 from app.supervision.forms import TransferForm
 from app.supervision.panel import PREFIX as PANEL_PREFIX
@@ -34,6 +33,7 @@ from cases import collaboration
 from cases.models import Assignment, Case, CaseEvent, EventKind, OrgUnit
 from cases.states import CaseStatus
 from cases.suggestions import Suggestion, suggest_units
+from core.db import db
 
 DISPATCH_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 # Prefixes keep these forms' fields apart from the unit's other forms on the page.

@@ -21,13 +21,13 @@ from wtforms.validators import Length, Optional
 
 from app.auth import roles_required
 from app.auth.models import Role
-from app.extensions import db
 from app.workbench import _case_or_404, bp, perform
 from cases import merge
 from cases.duplicates import Duplicate, possible_duplicates
 from cases.models import Case
 from cases.states import CaseStatus
 from cases.tracking import normalise
+from core.db import db
 
 MERGE_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 PREFIX = "merge"

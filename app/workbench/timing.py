@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from app.auth import roles_required
 from app.auth.models import UNIT_ROLES
-from app.clock import SHANGHAI
 from app.workbench import _act, bp, readable_case
 from app.workbench.forms import (
     AskInformationForm,
@@ -21,6 +20,7 @@ from app.workbench.forms import (
     InformationReceivedForm,
 )
 from cases import operations
+from core.clock import SHANGHAI
 from escalation import operations as supervision
 from escalation.limits import current_calendar
 

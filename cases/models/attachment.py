@@ -11,10 +11,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from app.clock import now
-from app.extensions import db
 from cases.models.case import Case
-from cases.models.types import UTCDateTime
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime
 
 
 class Attachment(db.Model):

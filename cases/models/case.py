@@ -7,13 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import now
-from app.extensions import db
 from cases.models.catalogue import Category, Priority
 from cases.models.citizen import Citizen
 from cases.models.org import OrgUnit
-from cases.models.types import UTCDateTime, enum_type
 from cases.states import CaseStatus
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime, enum_type
 
 
 class Case(db.Model):

@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import now
-from app.extensions import db
 from cases.models.case import Case
 from cases.models.org import OrgUnit
-from cases.models.types import UTCDateTime, enum_type
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime, enum_type
 
 
 class EventKind(enum.StrEnum):

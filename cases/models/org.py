@@ -7,8 +7,8 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from cases.models.types import enum_type
+from core.db import db
+from core.types import enum_type
 
 
 class UnitKind(enum.StrEnum):

@@ -15,12 +15,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db
 from cases import signals
 from cases.models import Assignment, Case, CaseEvent
 from channels.city12319.models import CityCase, CityPush
 from channels.open311.models import channel_for
 from channels.open311.updates import update_json
+from core.db import db
 
 CITY_CLIENT = "city-12319"
 CITY_CHANNEL = channel_for(CITY_CLIENT)

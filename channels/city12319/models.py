@@ -8,9 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import now
-from app.extensions import db
-from cases.models.types import UTCDateTime
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime
 
 
 class CityCase(db.Model):

@@ -19,10 +19,10 @@ import requests
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app.clock import now
-from app.extensions import db
-from app.queues import enqueue_unless_pending, job
 from channels.city12319.models import CityCase, CityPush
+from core.clock import now
+from core.db import db
+from core.queues import enqueue_unless_pending, job
 
 log = logging.getLogger(__name__)
 

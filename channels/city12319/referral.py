@@ -16,9 +16,6 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
-from app.clock import now
-from app.extensions import db
-from app.queues import enqueue_unless_pending, job
 from cases.actors import SYSTEM, Actor
 from cases.errors import InvalidRequest
 from cases.models import Case, EventKind
@@ -26,6 +23,9 @@ from cases.operations import record_event
 from cases.states import CaseStatus
 from channels.city12319.models import CityReferral
 from channels.city12319.push import TIMEOUT_SECONDS, retry_delay
+from core.clock import now
+from core.db import db
+from core.queues import enqueue_unless_pending, job
 
 log = logging.getLogger(__name__)
 

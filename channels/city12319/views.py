@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from app.auth import roles_required
 from app.auth.models import Role
-from app.extensions import db
 from cases.errors import InvalidRequest
 from cases.models import Case
 from channels.city12319.referral import refer
+from core.db import db
 
 bp = Blueprint("city12319", __name__, url_prefix="/city12319")
 

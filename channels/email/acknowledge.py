@@ -20,12 +20,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.clock import now
-from app.extensions import db
 from cases.models import Case, CaseEvent, EventKind
 from channels.email.parse import ADDRESS, ParsedMail
 from channels.outbox.jobs import put
 from channels.outbox.models import OutboxMessage
+from core.clock import now
+from core.db import db
 
 PURPOSE = "acknowledgement"
 _ROBOTS = {"mailer-daemon", "postmaster"}

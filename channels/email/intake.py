@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Attachment, Case, EventKind
 from cases.operations import (
@@ -29,6 +28,7 @@ from channels.email.acknowledge import acknowledge, why_not
 from channels.email.parse import ADDRESS, File, ParsedMail, parse, strip_quoted
 from channels.email.threads import find_thread
 from channels.intake import MAX_DESCRIPTION, Intake, accept
+from core.db import db
 
 log = logging.getLogger(__name__)
 

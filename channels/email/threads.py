@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Case
 from cases.tracking import is_valid
 from channels.email.parse import ParsedMail
 from channels.outbox.models import OutboxMessage
+from core.db import db
 
 _TRACKING = re.compile(r"\[#\s*(\d{10})\s*\]")
 MAX_REFERENCES = 50  # the newest ones; a long thread names every message before

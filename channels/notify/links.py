@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from channels.notify.settings import number
+from core.config import number
 
 SALT = "xietong-track-link"
 

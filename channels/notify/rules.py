@@ -24,9 +24,6 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
-from app.clock import local, now
-from app.extensions import db
-from app.queues import job
 from cases import signals
 from cases.models import Assignment, Case, CaseEvent, EventKind, OrgUnit
 from channels.notify import templates
@@ -35,6 +32,9 @@ from channels.notify.models import StaffChannel, StaffPreference
 from channels.notify.settings import quiet_until
 from channels.outbox.jobs import put
 from channels.outbox.models import OutboxMessage
+from core.clock import local, now
+from core.db import db
+from core.queues import job
 
 log = logging.getLogger(__name__)
 

@@ -1,47 +1,16 @@
-"""Settings of notifications and the callback survey.
-
-Read from the app's configuration when set there (tests, a deployment's
-config), else from the environment, else the default here: the shared
-config module stays untouched by this package.
-"""
+"""Quiet hours of notifications, from the one configuration (core.config)."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, time, timedelta
 
-from flask import current_app
-
-from app.clock import SHANGHAI
-
-DEFAULTS = {
-    "QUIET_HOURS": "22:00-08:00",  # Asia/Shanghai; empty turns quiet hours off
-    "SMS_MAX_CHARS": "140",  # two UCS-2 segments of 70 characters
-    "CALLBACK_DELAY_HOURS": "24",  # the survey goes out the day after resolution
-    "CALLBACK_QUEUE_HOURS": "24",  # unanswered this long: the operator calls
-    "CALLBACK_TIMEOUT_DAYS": "7",  # unanswered this long: closed "not rated"
-    "TRACK_LINK_DAYS": "90",  # how long a signed link from a message works
-    "OUTBOX_API_KEYS": "",  # comma-separated keys for GET /api/v1/outbox
-}
-
-
-def setting(name: str) -> str:
-    if name in current_app.config:
-        return str(current_app.config[name])
-    return os.environ.get(name, DEFAULTS[name])
-
-
-def number(name: str) -> float:
-    value = setting(name)
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a number") from None
+from core.clock import SHANGHAI
+from core.config import setting
 
 
 def quiet_hours() -> tuple[time, time] | None:
     """(start, end) in Asia/Shanghai, or None when switched off."""
-    value = setting("QUIET_HOURS").strip()
+    value = str(setting("QUIET_HOURS")).strip()
     if not value:
         return None
     try:

@@ -18,10 +18,10 @@ from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
-from app.cache import ProcessCache
-from app.extensions import db
 from channels.notify.models import NotificationTemplate
-from channels.notify.settings import number
+from core.cache import ProcessCache
+from core.config import number
+from core.db import db
 
 LOCALES = ("zh_CN", "en")
 CHANNELS = ("sms", "email")

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db
+from core.db import db
 
 MAX_VALUE = 4000
 

@@ -12,10 +12,10 @@ import click
 from flask import Blueprint
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Category
 from channels.open311.attributes import ServiceAttribute
 from channels.open311.models import ApiKey, hash_key
+from core.db import db
 
 DATA = Path(__file__).resolve().parents[2] / "app" / "demo" / "huangpu.json"
 

@@ -22,8 +22,8 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
-from app.extensions import db
 from channels.open311.formats import requested_format, respond
+from core.db import db
 
 log = logging.getLogger(__name__)
 

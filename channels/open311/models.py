@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import now
-from app.extensions import db
-from cases.models.types import UTCDateTime
+from core.clock import now
+from core.db import db
+from core.types import UTCDateTime
 
 CHANNEL_PREFIX = "open311:"
 # The client's name becomes the case channel, a String(64) column.

@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import current_app, request
 
-from app.extensions import db
 from cases.models import Case
 from channels.intake import Intake
 from channels.open311.attributes import BadAttribute, check, definitions, parse_datetime, posted
 from channels.open311.models import RequestExtras, channel_for, client_for_key
+from core.db import db
 
 MAX_NAME = 100  # Case.contact_name and Citizen.name
 MAX_EMAIL = 254

@@ -17,11 +17,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
-from app.clock import now
 from cases.models import Assignment, Case, Category
 from cases.states import OPEN311_CLOSED, CaseStatus
 from channels.open311.attributes import BadAttribute, parse_datetime
 from channels.open311.models import RequestExtras
+from core.clock import now
 
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)

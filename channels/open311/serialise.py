@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.clock import local
 from app.public.timeline import latest_public_update
 from cases.models import Case, Category
 from cases.states import OPEN311_CLOSED
+from core.clock import local
 
 
 def iso(dt: datetime | None) -> str | None:

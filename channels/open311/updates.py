@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db
 from cases.models import Case, CaseEvent, EventKind
 from channels.open311.query import MAX_RESULTS, BadQuery, _list, window
 from channels.open311.serialise import iso
+from core.db import db
 
 OPEN = "open"
 EXTENDED = (

@@ -13,7 +13,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import csrf, db, limiter
 from cases.actors import client
 from cases.errors import InvalidRequest
 from cases.models import Case, Category
@@ -32,6 +31,8 @@ from channels.open311.serialise import (
     service_request_json,
 )
 from channels.open311.updates import updates
+from core.db import db
+from core.web import csrf, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2", cli_group="open311-demo")
 csrf.exempt(bp)

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from app.clock import now
-from app.extensions import db
-from app.queues import enqueue_unless_pending, get_queue, job
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.senders import SendFailed, sender_for
+from core.clock import now
+from core.db import db
+from core.queues import enqueue_unless_pending, get_queue, job
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from typing import Any, Protocol
 
-from app.clock import now
 from channels.outbox.models import OutboxMessage
+from core.clock import now
 
 MAIL_TIMEOUT = 30.0
 

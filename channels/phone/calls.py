@@ -9,14 +9,14 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import now
-from app.extensions import db
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Case, Category, EventKind
 from cases.operations import add_citizen_message, record_event
 from channels.intake import Intake, accept
 from channels.phone.common import channel_for, e164, hotline_for, valid_phone
 from channels.phone.models import Call
+from core.clock import now
+from core.db import db
 
 log = logging.getLogger(__name__)
 

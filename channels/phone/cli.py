@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
 from channels.phone.common import auth_token, hotlines
+from core.db import db
 
 hotline_cli = AppGroup("hotline", help="The 95100 / 12319 hotlines and SMS (Twilio).")
 

@@ -16,13 +16,13 @@ import requests
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app.clock import now
-from app.extensions import db
-from app.queues import enqueue_unless_pending, get_queue, job
 from cases.actors import SYSTEM
 from cases.models import Attachment, EventKind
 from cases.operations import record_event
 from channels.phone.models import Call
+from core.clock import now
+from core.db import db
+from core.queues import enqueue_unless_pending, get_queue, job
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Category
 from channels.phone.common import heard_digits
+from core.db import db
 
 UNCLASSIFIED = "unclassified"  # the dispatcher routes it by hand
 MAX_KEYED_GROUPS = 8

@@ -19,12 +19,12 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from app.clock import now
-from app.extensions import db
 from channels.outbox.models import OutboxMessage
 from channels.outbox.senders import SendFailed
 from channels.phone.common import hotlines
 from channels.phone.models import is_opted_out
+from core.clock import now
+from core.db import db
 
 log = logging.getLogger(__name__)
 

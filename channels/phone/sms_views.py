@@ -19,8 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.clock import now
-from app.extensions import db
 from cases import survey
 from cases.actors import CITIZEN
 from cases.models import Case, Citizen
@@ -31,6 +29,8 @@ from channels.phone import texts
 from channels.phone.common import TRACKING, e164, valid_phone
 from channels.phone.models import SmsMessage, SmsOptOut
 from channels.phone.views import bp, twiml
+from core.clock import now
+from core.db import db
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,9 @@ import logging
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
-from app.extensions import csrf, db
 from channels.phone.common import auth_token, public_url
+from core.db import db
+from core.web import csrf
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from flask import Response, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from app.extensions import db
 from app.public.timeline import latest_public_update
 from app.web import STATUS_LABELS
 from cases.models import Case
@@ -32,6 +31,7 @@ from cases.tracking import is_valid
 from channels.phone import calls, menu, texts
 from channels.phone.common import heard_digits, public_url
 from channels.phone.views import bp, twiml
+from core.db import db
 
 log = logging.getLogger(__name__)
 

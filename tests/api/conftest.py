@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
+from core.db import db
 
 
 class Api:

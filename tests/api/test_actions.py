@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.clock import local
-from app.extensions import db
 from cases.models import Case, EventKind
+from core.clock import local
+from core.db import db
 from escalation.models import Extension
 from tests.support import login
 

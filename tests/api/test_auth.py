@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy import select
 
 from app.api.models import ApiToken
-from app.extensions import db
+from core.db import db
 from tests.api.conftest import Api
 
 

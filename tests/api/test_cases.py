@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases import collaboration
 from cases.models import OrgUnit
+from core.db import db
 
 
 def _numbers(response) -> list[str]:

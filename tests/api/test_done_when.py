@@ -16,8 +16,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import OrgUnit
+from core.db import db
 from tests.api.conftest import Api
 from tests.html import parse
 from tests.support import login

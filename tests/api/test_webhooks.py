@@ -22,8 +22,8 @@ from app.api.webhooks import (
     verify,
 )
 from app.auth.models import User
-from app.extensions import db
 from cases.operations import acknowledge
+from core.db import db
 from tests.channels.mail import run_scheduled
 
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.audit import AuditAction
-from app.extensions import db
 from cases.models import AddressEntry, OrgUnit, Parity
+from core.db import db
 from tests.support import audit_rows, login
 
 

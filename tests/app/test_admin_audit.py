@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.admin.audit import AdminAuditEvent, AuditAction, record, snapshot
 from app.auth.models import User
-from app.extensions import db
 from cases.models import OrgUnit, UnitKind
+from core.db import db
 from tests.support import login
 
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app.admin.audit import AuditAction
-from app.extensions import db
 from cases.models import Category, OrgUnit, Priority
+from core.db import db
 from escalation.models import DeadlineKind, LimitUnit, TimeLimit
 from tests.support import audit_rows, login
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from app.admin.audit import AdminAuditEvent, AuditAction
 from app.api.models import ApiToken
 from app.auth.models import User
-from app.extensions import db
 from cases.models import Case
 from channels.open311.models import ApiKey
+from core.db import db
 from tests.support import audit_rows, login
 
 ROAD = "港湾路15号"  # in the demo address directory

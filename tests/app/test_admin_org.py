@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
 from app.auth.models import User
-from app.extensions import db
 from cases.models import Case, OrgUnit
 from cases.routing import locate
+from core.db import db
 from tests.support import audit_rows, login
 
 # A square around a point far from every demo community (Beijing).

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.clock import now
-from app.extensions import db
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.clock import now
+from core.db import db
 from tests.support import login
 
 

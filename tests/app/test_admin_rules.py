@@ -8,8 +8,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.admin.audit import AuditAction
-from app.extensions import db
 from cases.models import AssignmentRole, Category, OrgUnit, RouteTarget, RoutingRule
+from core.db import db
 from tests.support import audit_rows, login
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
 from app.auth.models import Role, User
-from app.extensions import db
+from core.db import db
 from tests.support import audit_rows, login
 
 NEW = {"username": "cg-zhao", "display_name": "城管 赵办事员", "password": "s3cret-pass",

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
 from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
-from app.extensions import db
 from cases.models import ActorKind, CaseEvent, EventKind, OrgUnit
+from core.db import db
 from tests.api.test_webhooks import Receiver
 from tests.app.test_admin_keys import shown_secret
 from tests.support import audit_rows, login

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
 from cases import survey
 from cases.models import EventKind
 from cases.states import CaseStatus
 from cases.survey_models import CallbackSurvey, SurveyStatus
 from channels.notify.models import StaffChannel, StaffPreference
+from core.db import db
 from tests.channels.notify.flow import E164, events, reload, resolved, user
 from tests.html import parse
 from tests.support import login

@@ -11,12 +11,12 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.clock import now
-from app.extensions import db
 from cases.jobs import reconcile
 from cases.models import Case, CaseEvent, EventKind
 from cases.states import CaseStatus
 from channels.phone.models import Call
+from core.clock import now
+from core.db import db
 from tests.html import parse
 from tests.support import login
 

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases import operations
 from cases.models import OrgUnit
 from cases.states import CaseStatus
+from core.db import db
 from tests.html import parse
 from tests.support import login
 

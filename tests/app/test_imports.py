@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from app.admin.audit import AuditAction
 from app.auth.models import Role, User
-from app.extensions import db
 from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
 from cases.routing import locate
+from core.db import db
 from tests.support import audit_rows, login
 
 DOCS = Path(__file__).parents[2] / "docs" / "import"

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases.models import EventKind
 from cases.states import CaseStatus
 from channels.notify.links import case_link
+from core.db import db
 from tests.channels.open311.conftest import get_both
 from tests.html import parse
 from tests.support import login

@@ -33,12 +33,13 @@ from sqlalchemy import func, select
 from app import create_app
 from app.auth.models import UNIT_ROLES, Role, User
 from app.demo.loader import load_demo
-from app.extensions import db, limiter
 from cases import operations
 from cases.actors import CITIZEN
 from cases.models import Case, CaseEvent, OrgUnit
 from cases.operations import IncomingFile
 from channels.intake import Intake, accept
+from core.db import db
+from core.web import limiter
 from tests.conftest import _test_config, _truncate, redis_conn
 from tests.support import login
 

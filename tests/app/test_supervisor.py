@@ -23,7 +23,7 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from app.config import ROOT, embedded_redis_socket
+from core.config import ROOT, embedded_redis_socket
 from tests.channels.mail import Sink, send
 
 DEMO = json.loads((ROOT / "app" / "demo" / "huangpu.json").read_text(encoding="utf-8"))

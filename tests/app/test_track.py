@@ -8,10 +8,10 @@ import re
 from sqlalchemy import event, select
 
 from app.auth.models import User
-from app.extensions import db
 from cases import operations
 from cases.models import Case, CaseEvent, EventKind, OrgUnit
 from cases.tracking import new_tracking_number
+from core.db import db
 from tests.html import Node, parse
 
 PHONE = "13800138000"

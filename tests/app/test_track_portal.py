@@ -8,11 +8,11 @@ import io
 
 from PIL import Image
 
-from app.extensions import db
 from cases import operations
 from cases.models import EventKind
 from cases.states import CaseStatus
 from channels.notify.links import case_link
+from core.db import db
 from tests.channels.notify.flow import PHONE, REPLY, dispatched, events, reload, resolved, user
 from tests.html import parse
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.extensions import db
 from cases.states import CaseStatus
+from core.db import db
 from tests.conftest import _test_config
 from tests.support import login
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
 from cases.models import AssignmentStatus, EventKind
 from cases.states import CaseStatus
+from core.db import db
 from tests.html import parse
 from tests.support import login
 

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from app.clock import SHANGHAI
-from app.extensions import db
 from cases.models import EventKind
 from cases.states import CaseStatus
+from core.clock import SHANGHAI
+from core.db import db
 from escalation.models import Extension, ExtensionStatus
 from tests.support import login
 

@@ -14,8 +14,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Case, OrgUnit
+from core.db import db
 
 DESCRIPTION = "港湾路15号门口的人行道塌了一个坑，晚上很危险，请尽快修补。"
 ADDRESS = "港湾路15号"

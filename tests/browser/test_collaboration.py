@@ -9,9 +9,9 @@ import re
 
 from playwright.sync_api import expect
 
-from app.extensions import db
 from cases.models import Case
 from cases.states import CaseStatus
+from core.db import db
 from tests.browser.steps import dispatch_to, sign_in, succeeded
 
 ASSIST_REPLY = "已联合执法，违建已于今日拆除"

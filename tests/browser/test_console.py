@@ -13,9 +13,9 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Case
 from channels.phone.models import Call
+from core.db import db
 
 CALLER = "+8613800138000"
 SCREENSHOT = "/tmp/console.png"

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from app.clock import SystemClock
-from app.extensions import db
+from core.clock import SystemClock
+from core.db import db
 from tests.evaluation.conftest import History, at
 
 DAY = date(2026, 11, 20)

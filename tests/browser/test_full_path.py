@@ -19,9 +19,9 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Case, EventKind, OrgUnit
 from cases.states import CaseStatus
+from core.db import db
 from tests.browser.steps import (
     dispatch_to,
     open_from_workbench,

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from app.extensions import db
 from cases import operations
 from cases.models import EventKind
 from cases.states import CaseStatus
+from core.db import db
 from tests.channels.notify.flow import PHONE, REPLY, events, reload, unit_name, user
 
 SCREENSHOT = "/tmp/portal.png"

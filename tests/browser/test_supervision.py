@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.clock import SystemClock
-from app.extensions import db
 from cases import operations
+from core.clock import SystemClock
+from core.db import db
 from escalation import operations as supervision
 from escalation.jobs import sweep
 from escalation.models import Extension, ExtensionStatus

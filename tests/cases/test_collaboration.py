@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases import collaboration, operations
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import AssignmentStatus, CaseEvent, EventKind, OrgUnit
 from cases.states import CaseStatus
 from cases.suggestions import suggest_units
+from core.db import db
 from escalation.jobs import sweep
 from escalation.models import Timer
 

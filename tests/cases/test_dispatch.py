@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from cases.jobs import dispatch, reconcile
 from cases.models import Assignment, CaseEvent, EventKind
 from cases.states import CaseStatus
+from core.db import db
 
 
 def test_a_committed_case_is_dispatched_by_the_worker(make_case, work):
@@ -52,6 +52,6 @@ def test_reconciler_does_not_queue_a_case_twice(make_case, redis):
     make_case()
     reconcile()
     reconcile()
-    from app.queues import get_queue
+    from core.queues import get_queue
 
     assert get_queue("dispatch").count == 1

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.duplicates import (
     SAME_ADDRESS,
     SAME_PHONE,
@@ -18,6 +17,7 @@ from cases.duplicates import (
     possible_duplicates,
 )
 from cases.models import Category
+from core.db import db
 
 PHONE = "+8613800138000"
 

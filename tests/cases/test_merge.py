@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases import merge, operations
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import CaseEvent, EventKind
 from cases.states import CaseStatus
 from channels.outbox.models import OutboxMessage
+from core.db import db
 from escalation.models import Timer
 
 

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases import operations
 from cases.actors import SYSTEM
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import ActorKind, AssignmentStatus, CaseEvent, EventKind, OrgUnit
 from cases.states import CaseStatus
+from core.db import db
 
 
 def user(username: str) -> User:

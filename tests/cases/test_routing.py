@@ -8,9 +8,9 @@ import pytest
 from shapely.geometry import shape
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import AddressEntry, Category, OrgUnit, RouteTarget, RoutingRule
 from cases.routing import locate, route
+from core.db import db
 
 
 def unit(code: str) -> OrgUnit:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from cases import operations, survey
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import AssignmentStatus, EventKind
@@ -15,6 +14,7 @@ from cases.states import CaseStatus
 from cases.survey_models import CallbackSurvey, SurveyStatus
 from cases.survey_parse import parse
 from channels.outbox.models import OutboxMessage
+from core.db import db
 from tests.channels.notify.flow import E164, events, outbox, reload, resolved, user
 
 

@@ -33,8 +33,6 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
 from app.auth.models import User
-from app.extensions import db
-from app.queues import get_queue
 from cases.models import (
     Case,
     CaseEvent,
@@ -48,6 +46,8 @@ from cases.models import (
 from cases.operations import acknowledge, resolve
 from cases.tracking import is_valid
 from channels.open311.models import ApiKey
+from core.db import db
+from core.queues import get_queue
 from tests.channels import open311_schemas
 from tests.channels.open311_schemas import validate, validate_error
 

@@ -12,10 +12,10 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app.extensions import db
-from app.queues import get_queue
 from cases.models import Attachment, Case, Citizen
 from cases.states import CaseStatus
+from core.db import db
+from core.queues import get_queue
 from tests.html import Node, parse
 from tests.support import login
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from app.clock import SHANGHAI
+from core.clock import SHANGHAI
 from escalation.calendar import PACKAGE_YEARS, WorkingCalendar, parse_hours
 
 pytestmark = pytest.mark.nodb

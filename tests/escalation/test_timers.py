@@ -14,13 +14,13 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.clock import SHANGHAI
-from app.extensions import db
-from app.queues import get_queue
 from cases import operations
 from cases.actors import CITIZEN
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import CaseEvent, Category, EventKind, Priority
+from core.clock import SHANGHAI
+from core.db import db
+from core.queues import get_queue
 from escalation import operations as supervision
 from escalation.jobs import fire_timer, sweep
 from escalation.models import DeadlineKind, LimitUnit, TimeLimit, Timer, TimerStep

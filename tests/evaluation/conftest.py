@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
-from app.clock import SHANGHAI, FrozenClock
-from app.extensions import db
 from cases import operations
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Case, Category, EventKind, OrgUnit
+from core.clock import SHANGHAI, FrozenClock
+from core.db import db
 from escalation import operations as supervision
 
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.extensions import db
-from app.queues import get_queue
 from cases.models import Case, CaseEvent, EventKind, UnitKind
+from core.db import db
+from core.queues import get_queue
 from evaluation.jobs import refresh
 from evaluation.models import MaterialisedDay, Rollup
 from evaluation.periods import Period

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
 from cases.models import Case, UnitKind
+from core.db import db
 from evaluation import rollups
 from evaluation.measures import bucket, percentile
 from evaluation.models import MaterialisedDay

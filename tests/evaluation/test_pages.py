@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.extensions import db
+from core.db import db
 from evaluation.measures import MEASURES, ZH
 from evaluation.models import QualitativeScore, Weight
 from tests.evaluation.conftest import at

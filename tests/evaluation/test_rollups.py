@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.extensions import db
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import AssignmentStatus
 from cases.states import CaseStatus
+from core.db import db
 from evaluation import rollups
 from evaluation.compute import compute
 from evaluation.measures import percentiles

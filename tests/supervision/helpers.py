@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.clock import SHANGHAI
-from app.extensions import db
 from cases.models import Case
+from core.clock import SHANGHAI
+from core.db import db
 
 
 def at(m, d, hh=0, mm=0, y=2026) -> datetime:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from cases import operations
 from cases.models import CaseEvent, EventKind, Priority
 from cases.states import CaseStatus
+from core.db import db
 from escalation import operations as supervision
 from escalation.models import Extension, ExtensionStatus
 from tests.supervision.helpers import at, reload, user

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
-from app.extensions import db
 from cases.models import Priority
+from core.db import db
 from escalation.limits import current_calendar
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
 from tests.supervision.helpers import at

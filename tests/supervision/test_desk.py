@@ -8,8 +8,8 @@ import re
 import pytest
 
 import app.supervision
-from app.extensions import db
 from cases import operations
+from core.db import db
 from escalation import operations as supervision
 from escalation.jobs import sweep
 from tests.supervision.helpers import at, user

@@ -26,9 +26,9 @@ from app.admin.imports.common import (
     parse_unique,
     run_import,
 )
-from app.extensions import db
 from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
 from cases.routing import forget_directory
+from core.db import db
 
 COLUMNS = Columns(
     required=("community",),

@@ -20,7 +20,7 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy.exc import DBAPIError
 
 from app.admin.audit import AuditAction, record
-from app.extensions import db
+from core.db import db
 
 BATCH_SIZE = 500  # rows per commit: a 50,000-row file never holds one huge transaction
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "是", "启用", "有效"})

@@ -27,9 +27,9 @@ from app.admin.imports.common import (
     parse_unique,
     run_import,
 )
-from app.extensions import db
 from cases.models import OrgUnit, UnitKind
 from cases.models.org import PARENT_KIND
+from core.db import db
 
 COLUMNS = Columns(
     required=("code", "name_zh", "kind"),

@@ -28,8 +28,8 @@ from app.admin.imports.common import (
     run_import,
 )
 from app.auth.models import UNIT_ROLES, Role, User
-from app.extensions import db
 from cases.models import OrgUnit
+from core.db import db
 
 COLUMNS = Columns(
     required=("username", "role"),

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import EventKind
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.db import db
 from tests.channels.email.test_intake import case_of, mail
 from tests.channels.mail import send
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app.extensions import db
-from app.queues import get_queue
 from cases.models import Attachment, Case, CaseEvent, Citizen, EventKind
 from cases.states import CaseStatus
 from channels.outbox.models import OutboxMessage
+from core.db import db
+from core.queues import get_queue
 from tests.channels.mail import INTAKE, on_the_wire, send
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -7,10 +7,10 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from cases.models import Case, EventKind
 from cases.states import CaseStatus
 from channels.outbox.models import OutboxMessage
+from core.db import db
 from tests.channels.email.test_intake import case_of, count, mail
 from tests.channels.mail import INTAKE, send
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.clock import SHANGHAI
-from app.extensions import db
 from cases import operations
 from cases.models import Case, CaseEvent, EventKind, OrgUnit
 from channels.outbox.models import OutboxMessage
+from core.clock import SHANGHAI
+from core.db import db
 
 PHONE = "13800138000"
 E164 = "+8613800138000"

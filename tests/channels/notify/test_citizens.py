@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import SHANGHAI
-from app.extensions import db
 from cases.models import EventKind
 from channels.notify.rules import _on_event
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.clock import SHANGHAI
+from core.db import db
 from escalation.operations import decide_extension, request_extension
 from tests.channels.notify.flow import (
     E164,

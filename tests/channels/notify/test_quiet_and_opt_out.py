@@ -3,10 +3,10 @@ waits goes out at 08:00. Numbers that opted out get no SMS at all."""
 
 from __future__ import annotations
 
-from app.extensions import db
 from channels.outbox.jobs import reconcile, send
 from channels.outbox.models import OutboxStatus
 from channels.phone.models import SmsOptOut
+from core.db import db
 from tests.channels.mail import run_scheduled
 from tests.channels.notify.flow import E164, at, dispatched, outbox
 

@@ -10,7 +10,6 @@ from email import policy
 
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.actors import SYSTEM
 from cases.models import OrgUnit
 from cases.operations import dispatch_case
@@ -18,6 +17,7 @@ from channels.notify.models import StaffChannel, StaffPreference
 from channels.notify.rules import notify_staff_of_timers
 from channels.outbox.jobs import reconcile, send
 from channels.outbox.models import OutboxStatus
+from core.db import db
 from escalation.jobs import sweep
 from tests.channels.notify.flow import dispatched, outbox, unit_name, user
 

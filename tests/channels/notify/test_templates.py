@@ -4,8 +4,8 @@ refused; the next message uses the saved wording."""
 
 from __future__ import annotations
 
-from app.extensions import db
 from channels.notify.models import NotificationTemplate
+from core.db import db
 from tests.channels.notify.flow import dispatched, outbox, unit_name
 from tests.html import parse
 from tests.support import login

@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from app.extensions import db
 from cases.models import Category
 from channels.open311.attributes import ServiceAttribute
+from core.db import db
 from tests.channels.open311_schemas import validate, validate_error
 
 V2 = "/open311/v2"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
 from cases.models import Case
 from channels.open311.models import RequestExtras
+from core.db import db
 from tests.channels.open311.conftest import error_of, post
 
 GOOD = {"attribute[surface]": "brick", "attribute[size]": "2.5"}

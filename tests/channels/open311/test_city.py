@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.extensions import db
 from cases.models import Case
 from cases.operations import acknowledge, resolve
 from channels.city12319.link import CITY_CHANNEL, link
@@ -27,6 +26,7 @@ from channels.city12319.push import (
     sign,
     verify,
 )
+from core.db import db
 from tests.channels.mail import run_scheduled
 from tests.channels.open311.conftest import error_of, get_both, post
 

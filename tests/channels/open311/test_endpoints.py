@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
 from cases.models import Case
+from core.db import db
 from tests.channels.open311.conftest import (
     V2,
     assert_mirrors,

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from app.extensions import db
+from core.db import db
 from tests.channels.open311.conftest import V2, post
 
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases.models import Case
 from cases.operations import acknowledge, resolve
+from core.db import db
 from tests.channels.open311.conftest import V2, error_of, get_both, post
 
 NOW = "2026-11-26T10:00:00+08:00"  # the frozen clock

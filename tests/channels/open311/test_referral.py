@@ -17,11 +17,11 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.auth.models import User
 from app.demo.loader import load_demo
-from app.extensions import db
 from cases.models import Case, EventKind
 from cases.operations import acknowledge, resolve
 from channels.city12319.models import CityReferral
 from channels.city12319.referral import poll
+from core.db import db
 from tests.conftest import _test_config
 from tests.support import login, run_jobs
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.extensions import db
 from cases.models import Case, CaseEvent, EventKind
 from cases.operations import acknowledge, resolve
 from channels.open311.updates import EXTENDED, STATUS_OF, extended_status
+from core.db import db
 from tests.channels.open311.conftest import get_both, post
 
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.queues import get_queue
 from channels.outbox.jobs import MAX_ATTEMPTS, RETRY_DELAYS, reconcile, send
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.db import db
+from core.queues import get_queue
 from tests.channels.email.test_intake import case_of, mail
 from tests.channels.mail import run_scheduled
 from tests.channels.mail import send as smtp_send

@@ -8,10 +8,10 @@ from datetime import timedelta
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from app.extensions import db
 from cases.models import Case, EventKind
 from channels.phone.jobs import MAX_ATTEMPTS, reconcile_recordings
 from channels.phone.models import Call as CallRow
+from core.db import db
 from tests.channels.mail import free_port, run_scheduled
 from tests.channels.phone.conftest import SID, Call, StandIn
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.extensions import db
 from cases.models import Case
 from channels.phone.models import Call as CallRow
 from channels.phone.simulate import RecordingServer, Webhooks, simulate_call, simulate_sms
+from core.db import db
 from tests.channels.phone.conftest import CALLER, HOTLINE_12319, PUBLIC, TOKEN
 
 

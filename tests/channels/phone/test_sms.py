@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from cases.models import Case, EventKind
 from channels.phone.models import SmsMessage, SmsOptOut, is_opted_out
+from core.db import db
 from tests.channels.phone.conftest import CALLER, HOTLINE_95100, SID, sign
 
 OTHER = "+8613900139000"

@@ -7,12 +7,12 @@ import base64
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from channels.outbox.jobs import put
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.senders import SendFailed
 from channels.phone.models import SmsOptOut
 from channels.phone.sms import SmsSender
+from core.db import db
 from tests.channels.phone.conftest import CALLER, HOTLINE_95100, PUBLIC, SID, TOKEN
 
 BODY = "您的诉求 1234567897 已办结，请回复满意度。"

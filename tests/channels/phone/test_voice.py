@@ -6,13 +6,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.extensions import db
 from cases.models import Case, CaseEvent, EventKind
 from cases.operations import acknowledge, add_update
 from channels.phone import menu
 from channels.phone.common import spoken_digits
 from channels.phone.models import Call as CallRow
 from channels.phone.simulate import spoken_numbers
+from core.db import db
 from tests.channels.phone.conftest import (
     HOTLINE_12319,
     PUBLIC,

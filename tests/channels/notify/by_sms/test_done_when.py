@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from cases import operations, survey
 from cases.models import Case, EventKind
 from cases.states import CaseStatus
 from channels.outbox.jobs import reconcile, send
 from channels.outbox.models import OutboxMessage, OutboxStatus
+from core.db import db
 from tests.channels.notify.flow import events, outbox, reload, user
 from tests.channels.phone.conftest import CALLER, HOTLINE_95100, SID
 from tests.support import login

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from core.db import db
 
 T = TypeVar("T")
 

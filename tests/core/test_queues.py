@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from rq.registry import ScheduledJobRegistry
 
-from app.extensions import db
-from app.queues import get_queue, job
+from core.db import db
+from core.queues import get_queue, job
 
 
 @job("sync")

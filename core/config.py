@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 from dotenv import load_dotenv
+from flask import current_app
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("XIETONG_INSTANCE", ROOT / "instance")).resolve()
@@ -97,6 +98,7 @@ def load_config() -> dict:
         # is refused with 413 before it is read.
         "MAX_CONTENT_LENGTH": 31 * MB,
         **_mail_config(),
+        **_notify_config(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
@@ -127,6 +129,34 @@ def _mail_config() -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
         "MAIL_FROM": env("MAIL_FROM") or intake.split(",")[0].strip(),
     }
+
+
+def _notify_config() -> dict:
+    """Notifications and the callback survey (channels/notify, cases/survey)."""
+    env = os.environ.get
+    return {
+        "QUIET_HOURS": env("QUIET_HOURS", "22:00-08:00"),  # Asia/Shanghai; empty: none
+        "SMS_MAX_CHARS": int(env("SMS_MAX_CHARS") or 140),  # two UCS-2 segments of 70
+        "CALLBACK_DELAY_HOURS": float(env("CALLBACK_DELAY_HOURS") or 24),  # survey the next day
+        "CALLBACK_QUEUE_HOURS": float(env("CALLBACK_QUEUE_HOURS") or 24),  # then the operator calls
+        "CALLBACK_TIMEOUT_DAYS": float(env("CALLBACK_TIMEOUT_DAYS") or 7),  # then "not rated"
+        "TRACK_LINK_DAYS": float(env("TRACK_LINK_DAYS") or 90),  # a signed link's life
+        "OUTBOX_API_KEYS": env("OUTBOX_API_KEYS", ""),  # keys for GET /api/v1/outbox
+    }
+
+
+def setting(name: str):
+    """The running app's value of one setting (read once, at app creation)."""
+    return current_app.config[name]
+
+
+def number(name: str) -> float:
+    """A numeric setting; a value that is not a number fails with its name."""
+    value = setting(name)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a number") from None
 
 
 def _limiter_uri(redis_url: str) -> str:

@@ -8,9 +8,7 @@ run twice changes nothing twice (DESIGN principle 1).
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
-import os
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
@@ -19,20 +17,28 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job, JobStatus
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core.db import db
+
 log = logging.getLogger(__name__)
 
 QUEUES = ("dispatch", "notify", "escalation", "sync")
-JOB_MODULES = ("cases.jobs", "escalation.jobs", "channels.outbox.jobs")
 _PENDING = "xietong_after_commit"
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
-_worker_app: Flask | None = None
-_worker_pid: int | None = None
+# How a process that runs jobs outside any request gets its app (the worker's
+# `app.worker.AppWorker` says so when it starts): core knows no factory.
+_app_provider: Callable[[], Flask] | None = None
+
+
+def provide_app(provider: Callable[[], Flask]) -> None:
+    """Name the function that returns this process's app, for jobs run with none."""
+    global _app_provider
+    _app_provider = provider
 
 
 def init_app(app: Flask) -> None:
@@ -51,49 +57,13 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def _worker_app_here() -> Flask:
-    """The worker's app, created once per worker process (see AppWorker), with
-    database connections never shared across a fork."""
-    global _worker_app, _worker_pid
-    if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
-        _worker_pid = os.getpid()
-    elif _worker_pid != os.getpid():
-        from app.extensions import db
-
-        with _worker_app.app_context():
-            db.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
-        _worker_pid = os.getpid()
-    return _worker_app
-
-
 def _app_context():
     """The request's or test's context if there is one, else the worker's app."""
     if has_app_context():
         return nullcontext()
-    return _worker_app_here().app_context()
-
-
-class AppWorker(SimpleWorker):
-    """An RQ worker that builds the app and imports the jobs once and runs
-    every job in its own process: no work horse is forked per job.
-
-    A forked horse died with everything it had warmed, so each job paid for a
-    new database connection and for compiling every SQL statement again
-    (about 0.2 s a dispatch; `make bench` measured 4x fewer dispatches a
-    second). Here the pooled connection, SQLAlchemy's compiled-statement cache
-    and the routing data cache serve every job. Jobs still time out (RQ's
-    SIGALRM death penalty); each runs in an app context of its own, whose
-    session is removed when it ends.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _worker_app_here()
-        for module in JOB_MODULES:
-            importlib.import_module(module)
+    if _app_provider is None:
+        raise RuntimeError("a job ran with no app: run workers as app.worker.AppWorker")
+    return _app_provider().app_context()
 
 
 def enqueue_unless_pending(
@@ -139,8 +109,6 @@ class job:  # noqa: N801 - used as a decorator, like rq's own
                 return fn(*args, **kwargs)
 
         def after_commit(*args: Any, job_id: str, at: datetime | None = None) -> None:
-            from app.extensions import db
-
             session = db.session()
             session.connection()  # the jobs belong to this transaction: a rollback drops them
             pending = session.info.setdefault(_PENDING, [])
