@@ -11,7 +11,6 @@ from flask import Flask
 from core.config import load_config
 
 MODEL_MODULES = (
-    "app.auth.models",
     "cases.models",
     "cases.survey_models",
     "channels.open311.models",

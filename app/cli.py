@@ -48,8 +48,8 @@ def cases_reconcile() -> None:
 def users_create(username: str, role: str, unit_code: str | None, display_name, password) -> None:
     """Create a staff user."""
     from app.admin.audit import AuditAction, record
-    from app.auth.models import Role, User
     from cases.models import OrgUnit
+    from cases.models.users import Role, User
 
     try:
         role_value = Role(role)

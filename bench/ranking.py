@@ -156,7 +156,7 @@ def time_page(app, day: date, runs: int) -> list[float]:
     """The whole page as the evaluator gets it: ranking, template, HTML."""
     import sqlalchemy as sa
 
-    from app.auth.models import User
+    from cases.models.users import User
     from core.db import db
 
     with app.app_context():

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
 
-from cases.models import ActorKind
-
-if TYPE_CHECKING:
-    from app.auth.models import User
+from cases.models import ActorKind, User
 
 
 @dataclass(frozen=True)
@@ -28,4 +24,4 @@ def client(name: str) -> SystemActor:
     return SystemActor(ActorKind.CLIENT, name)
 
 
-Actor = Union["User", SystemActor]
+Actor = User | SystemActor

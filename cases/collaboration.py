@@ -13,18 +13,20 @@ unit's return only ends its own share. A case whose lead returned it twice is
 held for a supervisor (the ping-pong guard): no dispatcher and no rule sends
 it to a third unit.
 
-Every function is an operation in the sense of cases.operations: explicit
-actor, checks, rows changed, one case event, flush; the caller commits.
+Every function is an operation in the sense of cases.operations (which builds
+on this module): explicit actor, checks, rows changed, one case event, flush;
+the caller commits.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
-from app.auth.models import Role
 from cases import signals
-from cases.actors import Actor, SystemActor
+from cases.access import is_dispatcher, is_supervisor, unit_assignment
+from cases.actors import Actor
 from cases.errors import InvalidRequest, NotAllowed
+from cases.events import record_event
 from cases.models import (
     Assignment,
     AssignmentRole,
@@ -35,24 +37,15 @@ from cases.models import (
     UnitKind,
 )
 from cases.models.assignment import ReturnReason
-from cases.operations import _transition, record_event, unit_assignment
-from cases.states import CaseStatus
+from cases.routing import Location, most_specific_rule
+from cases.states import CaseStatus, transition
 from core.clock import now
 from core.db import db
 
 # After this many returns by lead units, a supervisor decides where the case goes.
 PING_PONG_LIMIT = 2
-SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # States in which units work a case (and an assisting unit can join or reply).
 WORKED = (CaseStatus.DISPATCHED, CaseStatus.ACKNOWLEDGED, CaseStatus.AWAITING_INFO)
-
-
-def is_supervisor(actor: Actor) -> bool:
-    return not isinstance(actor, SystemActor) and actor.role in SUPERVISOR_ROLES
-
-
-def _is_dispatcher(actor: Actor) -> bool:
-    return not isinstance(actor, SystemActor) and actor.district_wide
 
 
 # -- assisting units -------------------------------------------------------------
@@ -93,7 +86,7 @@ def _add_assist(case: Case, actor: Actor, unit: OrgUnit, note: str, by: str) -> 
 
 def assign_assisting(case: Case, actor: Actor, unit: OrgUnit, note: str = "") -> Assignment:
     """A dispatcher or supervisor adds an assisting unit by hand."""
-    if not _is_dispatcher(actor):
+    if not is_dispatcher(actor):
         raise NotAllowed("only a dispatcher or a supervisor adds assisting units")
     if case.status not in (*WORKED, CaseStatus.UNROUTED):
         raise InvalidRequest("case", f"is {case.status.value}; it takes no more units")
@@ -117,9 +110,7 @@ def add_rule_assists(case: Case, actor: Actor) -> list[Assignment]:
 
     Units already on the case and units that returned it are left out.
     """
-    from cases.routing import Location, _most_specific_rule  # routing imports the models
-
-    rule = _most_specific_rule(case.category, Location(case.community, case.street))
+    rule = most_specific_rule(case.category, Location(case.community, case.street))
     if rule is None:
         return []
     skip = _returned_units(case) | {a.unit_id for a in case.assignments if a.active}
@@ -208,7 +199,7 @@ def return_case(case: Case, actor: Actor, reason: ReturnReason | str, note: str)
     if mine.status is AssignmentStatus.RESOLVED:
         raise InvalidRequest("assignment", "has already been resolved")
     if mine.is_lead:
-        _transition(case, CaseStatus.UNROUTED)  # refused while waiting for the citizen
+        transition(case, CaseStatus.UNROUTED)  # refused while waiting for the citizen
     elif case.status not in WORKED:
         raise InvalidRequest("case", f"is {case.status.value}; it is not being handled")
     at = now()

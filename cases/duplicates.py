@@ -31,6 +31,7 @@ from sqlalchemy.orm import joinedload
 
 from cases.models import Case, Category, Citizen
 from cases.routing import locate
+from cases.states import OPEN311_CLOSED
 from core.clock import now
 from core.db import db
 
@@ -162,7 +163,6 @@ def _similar_text(query, description: str, address_text: str | None,
                   exclude_case_id: int | None) -> list[tuple[Case, float]]:
     """Open cases of the query, of the same category or street, worded alike;
     most similar first. Only the newest TEXT_CANDIDATES are compared."""
-    from cases.states import OPEN311_CLOSED  # resolved and closed cases are done
 
     mine, my_address = bigrams(description), bigrams(address_text)
     if not mine:

@@ -16,13 +16,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cases.actors import SYSTEM
 from cases.models import Case
-from cases.operations import dispatch_case, dispatch_job_id, mark_unrouted
+from cases.operations import dispatch_case, mark_unrouted
 from cases.routing import locate, route
 from cases.states import CaseStatus
 from core.db import db
 from core.queues import enqueue_unless_pending, job
 
 log = logging.getLogger(__name__)
+
+
+def dispatch_job_id(case_id: int) -> str:
+    return f"dispatch-case-{case_id}"
 
 
 @job("dispatch")

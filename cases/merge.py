@@ -33,9 +33,9 @@ from sqlalchemy import select
 from cases import signals
 from cases.actors import Actor, SystemActor
 from cases.errors import InvalidRequest, NotAllowed
+from cases.events import record_event
 from cases.models import Case, CaseEvent, Citizen, EventKind
-from cases.operations import record_event
-from cases.states import CaseStatus
+from cases.states import CaseStatus, transition
 from core.clock import now
 from core.db import db
 
@@ -93,7 +93,7 @@ def merge_cases(survivor: Case, duplicates: Sequence[Case], actor: Actor,
         for earlier in merged_cases(case):
             earlier.merged_into = survivor
         case.merged_into = survivor
-        case.status = CaseStatus.CLOSED
+        transition(case, CaseStatus.CLOSED, move="merge")
         case.closed_at = case.updated_at = at
         case.paused_at = None
     numbers = [c.tracking_number for c in duplicates]

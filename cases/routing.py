@@ -167,7 +167,7 @@ def forget_directory() -> None:
 
 def route(category: Category, location: Location) -> Route:
     """The unit the rules name for this category at this location."""
-    rule = _most_specific_rule(category, location)
+    rule = most_specific_rule(category, location)
     if rule is None:
         return Route(None, "no routing rule for this category")
     if rule.target_kind is RouteTarget.UNIT:
@@ -179,7 +179,7 @@ def route(category: Category, location: Location) -> Route:
     return Route(location.community, f"rule {rule.id}: community of the address")
 
 
-def _most_specific_rule(category: Category, location: Location) -> RoutingRule | None:
+def most_specific_rule(category: Category, location: Location) -> RoutingRule | None:
     areas = [a.id for a in (location.community, location.street) if a is not None]
     rules = db.session.scalars(
         select(RoutingRule)

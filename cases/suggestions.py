@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from cases.models import Assignment, AssignmentRole, AssignmentStatus, Case, OrgUnit, UnitKind
+from cases.routing import Location, route
 from core.clock import now
 from core.db import db
 
@@ -57,7 +58,6 @@ def _resolved_by_unit(case: Case, where) -> Counter:
 
 def suggest_units(case: Case, limit: int = 3) -> list[Suggestion]:
     """The best few units for this case, strongest evidence first."""
-    from cases.routing import Location, route  # routing imports the models
 
     excluded = {a.unit_id for a in case.assignments if a.returned_at is not None}
     ruled = route(case.category, Location(case.community, case.street)).unit

@@ -22,13 +22,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
-from app.auth.models import Role
 from cases import signals
 from cases.actors import CITIZEN, SYSTEM, Actor, SystemActor
-from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
+from cases.errors import InvalidRequest, NotAllowed
+from cases.events import record_event
 from cases.models import Assignment, AssignmentRole, Case, CaseEvent, EventKind
-from cases.operations import add_citizen_message, close, record_event
-from cases.states import CaseStatus
+from cases.models.users import Role
+from cases.operations import add_citizen_message, close
+from cases.recipients import citizen_addresses
+from cases.states import CaseStatus, transition
 from cases.survey_models import (
     OPEN_STATUSES,
     SATISFACTION,
@@ -93,8 +95,6 @@ def ask(survey: CallbackSurvey) -> bool:
         return False
     if not _take(survey, (SurveyStatus.SCHEDULED,), SurveyStatus.ASKED):
         return False
-    from channels.notify.rules import citizen_addresses
-
     addresses = citizen_addresses(case)
     survey.asked_at = now()
     survey.asked_via = ",".join(channel for channel, _r in addresses)
@@ -232,11 +232,10 @@ def redo(case: Case, actor: Actor, reason: str) -> Assignment:
     lead = case.lead_assignment
     if lead is None:
         raise InvalidRequest("case", "has no unit to send it back to")
-    # The one way back from "resolved" to work, so it is not in the state
-    # machine's table (where transfer or dispatch could take it too).
-    if case.status is not CaseStatus.RESOLVED:
-        raise IllegalTransition(case.status, CaseStatus.DISPATCHED)
-    case.status, case.updated_at, case.resolved_at = CaseStatus.DISPATCHED, now(), None
+    # The one way back from "resolved" to work: a special move of the state
+    # table, which no transfer or dispatch can take.
+    transition(case, CaseStatus.DISPATCHED, move="redo")
+    case.resolved_at = None
     lead.active = False
     signals.assignment_ended.send(lead)
     assignment = Assignment(case=case, unit=lead.unit, role=AssignmentRole.LEAD,

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from cases.actors import Actor
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.errors import InvalidRequest
+from cases.events import IncomingFile
+from cases.intake import receive_case
 from cases.models import Case, Category
-from cases.operations import IncomingFile, receive_case
 from core.db import db
 
 MAX_DESCRIPTION = 4000

@@ -20,8 +20,8 @@ from app.web import localname
 from cases.actors import CITIZEN
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.errors import InvalidRequest
+from cases.events import IncomingFile
 from cases.models import Category
-from cases.operations import IncomingFile
 from channels.intake import MAX_ADDRESS, MAX_DESCRIPTION, Intake, accept
 from core.db import db
 

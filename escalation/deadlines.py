@@ -18,6 +18,7 @@ from cases.models import Assignment, Case
 from core.clock import now
 from core.db import db
 from escalation.calendar import WorkingCalendar
+from escalation.jobs import fire_timer
 from escalation.limits import Limit, current_calendar, limits_for
 from escalation.models import DeadlineKind, LimitUnit, Timer, TimerStep, timer_job_id
 
@@ -95,7 +96,6 @@ def _arm(rows: list[dict]) -> None:
     its earliest step. Each fired step schedules the next (escalation.jobs);
     the sweeper settles whatever a lost job missed. Twelve jobs a dispatch
     were a third of its cost (README, Performance)."""
-    from escalation.jobs import fire_timer
 
     if not rows:
         return

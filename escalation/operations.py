@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.auth.models import Role
+from cases.access import unit_assignment
 from cases.actors import Actor, SystemActor
 from cases.errors import InvalidRequest, NotAllowed
+from cases.events import record_event
 from cases.models import Case, EventKind, Priority
-from cases.operations import record_event, unit_assignment
+from cases.models.users import Role
 from cases.states import CaseStatus
 from core.clock import local, now
 from core.db import db

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from evaluation import rollups
+from evaluation.history import generate
+
 evaluation_cli = AppGroup("evaluation", help="Performance evaluation (绩效考评).")
 
 
@@ -15,7 +18,6 @@ evaluation_cli = AppGroup("evaluation", help="Performance evaluation (绩效考�
 def generate_history(days: int, per_day: int, seed: int) -> None:
     """Make a realistic month of demo activity (cases, deadlines met and missed,
     returns, extensions, callbacks, redo) and write its rollups."""
-    from evaluation.history import generate
 
     made = generate(days, per_day, seed, progress=click.echo)
     click.echo(f"{made['cases']} cases, {made['escalations']} escalations; "
@@ -25,7 +27,6 @@ def generate_history(days: int, per_day: int, seed: int) -> None:
 @evaluation_cli.command("refresh")
 def refresh() -> None:
     """Write the rollups of every past day not yet written (what the cron job does)."""
-    from evaluation import rollups
 
     days = rollups.refresh()
     click.echo(f"{len(days)} day(s) written." if days else "Nothing to write.")

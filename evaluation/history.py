@@ -19,15 +19,18 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.auth.models import Role, User
-from cases import collaboration, operations
+from cases import collaboration, events, intake, operations
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Assignment, Case, Category, EventKind, OrgUnit, UnitKind
 from cases.models.assignment import ReturnReason
+from cases.models.users import Role, User
 from cases.states import CaseStatus
+from cases.survey import redo
 from core.clock import SHANGHAI, FrozenClock, now
 from core.db import db
+from escalation import operations as supervision
 from escalation.models import Timer
+from evaluation import rollups
 
 DESCRIPTIONS = ("路面有坑洼，车辆通行不便。", "小区门口路灯不亮。", "夜间施工噪音扰民。",
                 "垃圾清运不及时，气味难闻。", "人行道被占用堆放杂物。", "供水压力不足。")
@@ -86,11 +89,11 @@ class _Sim:
         self.clock.at = when
         category = rng.choice(self.categories)
         if rng.random() < 0.08:
-            operations.answer_at_intake(actor=SYSTEM, channel="phone-95100", category=category,
-                                        description=rng.choice(DESCRIPTIONS),
-                                        answer="已电话解答。")
+            intake.answer_at_intake(actor=SYSTEM, channel="phone-95100", category=category,
+                                    description=rng.choice(DESCRIPTIONS),
+                                    answer="已电话解答。")
             return
-        case = operations.receive_case(actor=CITIZEN, channel=rng.choice(
+        case = intake.receive_case(actor=CITIZEN, channel=rng.choice(
             ["web", "email", "phone-95100", "phone-12319"]), category=category,
             description=rng.choice(DESCRIPTIONS))
         unit = rng.choice(self.units)
@@ -143,7 +146,6 @@ class _Sim:
         self.plan(case, operations.dispatch_case(case, SYSTEM, other, "history: 退单后改派"))
 
     def extend(self, case: Case, staff: User, a: Assignment) -> None:
-        from escalation import operations as supervision
 
         ext = supervision.request_extension(case, staff, a.resolve_due + timedelta(days=3),
                                             "需协调多个部门。")
@@ -157,11 +159,9 @@ class _Sim:
         solved = "solved" if good else self.rng.choice(["partly", "not_solved"])
         satisfaction = (self.rng.choice(["satisfied", "basically_satisfied"]) if good
                         else self.rng.choice(["basically_satisfied", "dissatisfied"]))
-        operations.record_event(case, EventKind.CALLBACK_ANSWERED, CITIZEN, public=True,
-                                data={"solved": solved, "satisfaction": satisfaction})
+        events.record_event(case, EventKind.CALLBACK_ANSWERED, CITIZEN, public=True,
+                            data={"solved": solved, "satisfaction": satisfaction})
         if solved == "not_solved" and self.rng.random() < 0.5:
-            from cases.survey import redo
-
             self.plan(case, redo(case, self.supervisor, "诉求人不满意，重办。"))
         else:
             operations.close(case, SYSTEM, "回访完成")
@@ -188,7 +188,7 @@ def _escalations(first: datetime, last: datetime) -> int:
                 fire = due + delay
                 if fire > last or (met is not None and met <= fire):
                     break
-                ev = operations.record_event(
+                ev = events.record_event(
                     a.case, EventKind.ESCALATED, SYSTEM, public=False, unit=a.unit,
                     data={"deadline": kind, "deadline_at": due.isoformat(), "level": level})
                 ev.at = fire
@@ -235,7 +235,6 @@ def generate(days: int = 30, per_day: int = 40, seed: int = 8,
         db.session.commit()
     finally:
         current_app.extensions["clock"] = real_clock
-    from evaluation import rollups
 
     days_written = rollups.refresh()
     return {"cases": made, "escalations": escalations, "days_materialised": len(days_written)}

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cases.models import OrgUnit, UnitKind
+from core.clock import now
 from core.db import db
 from evaluation.compute import DayFacts
 from evaluation.measures import DEFAULT_WEIGHTS, MEASURES, QUALITATIVE, percentiles
@@ -165,7 +166,6 @@ def set_qualitative(unit: OrgUnit, month, score: float, comment: str, actor) -> 
                                entered_by_id=actor.id)
         db.session.add(row)
     row.score, row.comment, row.entered_by_id = score, comment.strip(), actor.id
-    from core.clock import now
 
     row.entered_at = now()
     db.session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.admin.audit import AdminAuditEvent
 from app.auth import roles_required
-from app.auth.models import Role
+from cases.models.users import Role
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from core.db import db
 

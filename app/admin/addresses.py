@@ -17,9 +17,9 @@ from app.admin import PAGE_SIZE, bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import PARITY_LABELS, AddressForm
 from app.auth import roles_required
-from app.auth.models import Role
 from app.web import localname
 from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
+from cases.models.users import Role
 from core.db import db
 
 ADDRESS_FIELDS = ("road", "number_from", "number_to", "parity", "compound", "community")

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.models import Role
+from cases.models.users import Role
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from core.config import setting
 from core.db import db

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User
+from cases.models.users import User
 from core.clock import now
 from core.db import db
 from core.types import UTCDateTime, enum_type

@@ -17,10 +17,10 @@ from app.admin import bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import TARGET_LABELS, CategoryForm, NewCategoryForm
 from app.auth import roles_required
-from app.auth.models import Role
 from app.supervision.forms import KIND_LABELS, PRIORITY_LABELS, UNIT_LABELS
 from app.web import locale_code
 from cases.models import Category, Priority, RoutingRule
+from cases.models.users import Role
 from core.db import db
 from escalation.limits import DEFAULTS
 from escalation.models import DeadlineKind, LimitUnit, TimeLimit

@@ -21,7 +21,7 @@ from app.admin import PAGE_SIZE, bp
 from app.admin.audit import AuditAction, record
 from app.api.models import ApiToken
 from app.auth import roles_required
-from app.auth.models import Role, User
+from cases.models.users import Role, User
 from channels.open311.models import MAX_CLIENT, ApiKey
 from core.clock import now
 from core.db import db

@@ -30,11 +30,11 @@ from app.admin.org_forms import (
     clean_boundary,
 )
 from app.auth import roles_required
-from app.auth.models import Role, User
 from cases.models import AddressEntry, Assignment, OrgUnit, RoutingRule, UnitKind
 from cases.models.assignment import AssignmentStatus
 from cases.models.catalogue import routing_rule_assists
 from cases.models.org import PARENT_KIND
+from cases.models.users import Role, User
 from core.db import db
 
 UNIT_FIELDS = ("code", "name_zh", "name_en", "kind", "parent", "active")

@@ -14,9 +14,9 @@ from app.admin import PAGE_SIZE, bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import TARGET_LABELS, RuleForm
 from app.auth import roles_required
-from app.auth.models import Role
 from app.web import localname
 from cases.models import Category, OrgUnit, RouteTarget, RoutingRule, UnitKind
+from cases.models.users import Role
 from core.db import db
 
 RULE_FIELDS = ("category", "area", "target_kind", "target_unit", "assist_units", "active")

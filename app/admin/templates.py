@@ -14,7 +14,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth import roles_required
-from app.auth.models import Role
+from cases.models.users import Role
 from channels.notify import templates
 from channels.notify.models import NotificationTemplate
 from core.clock import now

@@ -26,8 +26,8 @@ from app.admin.users_forms import (
     UserFilterForm,
 )
 from app.auth import roles_required
-from app.auth.models import UNIT_ROLES, Role, User
 from cases.models import OrgUnit
+from cases.models.users import UNIT_ROLES, Role, User
 from core.db import db
 
 PAGE_SIZE = 50

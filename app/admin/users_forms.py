@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from app.auth.models import Role
+from cases.models.users import Role
 
 ROLE_LABELS = {
     Role.OPERATOR: _l("Hotline operator"),

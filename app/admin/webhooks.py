@@ -19,9 +19,9 @@ from app.admin.audit import AuditAction, record
 from app.admin.keys import current_admin, shown_once
 from app.api.models import DeliveryStatus, Webhook, WebhookDelivery, valid_url
 from app.auth import roles_required
-from app.auth.models import Role
 from app.web import localname
 from cases.models import OrgUnit, UnitKind
+from cases.models.users import Role
 from core.clock import now
 from core.db import db
 

@@ -16,12 +16,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import ApiError, bp
 from app.api.serialize import case_json, case_summary
-from app.auth.models import UNIT_ROLES
 from app.auth.scope import in_scope, may_read, may_use_cases
 from cases import collaboration, operations
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import Assignment, Case, OrgUnit
 from cases.models.assignment import ReturnReason
+from cases.models.users import UNIT_ROLES
 from cases.states import CaseStatus
 from core.clock import SHANGHAI
 from core.db import db

@@ -16,7 +16,7 @@ webhook_cli = AppGroup("webhook", help="Outgoing webhooks per unit.")
 
 
 def _user(username: str):
-    from app.auth.models import User
+    from cases.models.users import User
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.auth.models import Role, User
 from app.extensions import login_manager
+from cases.models.users import Role, User
 from core.db import db
 from core.web import limiter
 

@@ -12,7 +12,7 @@ REST API, so the workbench, the evaluation pages and /api/v1 never disagree.
   behind a figure of a unit the evaluator may see.
 
 Reading is not doing. A head reads a sub-unit's case but acts on it only as
-their own unit: the operations (cases.operations.unit_assignment and the
+their own unit: the operations (cases.access.unit_assignment and the
 checks beside it) stay the authority on who may change a case, so a head's
 acknowledge or resolve on a sub-unit's case is refused there ("not assigned
 to your unit"), on the pages and in the API alike.
@@ -26,8 +26,8 @@ from __future__ import annotations
 from flask import g, has_request_context
 from sqlalchemy import Select, exists, select
 
-from app.auth.models import UNIT_ROLES, Role, User
 from cases.models import Assignment, Case, OrgUnit
+from cases.models.users import UNIT_ROLES, Role, User
 from core.db import db
 
 _CACHE = "_scope_unit_ids"

@@ -15,11 +15,11 @@ from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth import roles_required
-from app.auth.models import Role
 from app.public.portal import SATISFACTION_CHOICES, SOLVED_CHOICES
 from cases import survey
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.errors import InvalidRequest, NotAllowed
+from cases.models.users import Role
 from cases.survey_models import CallbackSurvey, SurveyStatus
 from channels.notify.models import StaffChannel, StaffPreference
 from channels.webform import EMAIL

@@ -21,14 +21,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required
-from app.auth.models import Role
 from app.console import lookups
 from app.console.forms import CallForm, NoteForm
 from app.web import localname
-from cases import operations
+from cases import intake, operations
 from cases.duplicates import possible_duplicates
 from cases.errors import CaseError, InvalidRequest
 from cases.models import Case, Category
+from cases.models.users import Role
 from channels.intake import Intake, accept
 from channels.phone.models import Call
 from core.clock import now
@@ -155,7 +155,7 @@ def log_call():
             return _page(form, note_form, call=call, duplicates=duplicates)
     try:
         if answering:
-            case = operations.answer_at_intake(
+            case = intake.answer_at_intake(
                 actor=current_user,
                 channel=lookups.channel_of(call),
                 category=category,

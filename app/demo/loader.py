@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.auth.models import Role, User
 from cases.models import (
     AddressEntry,
     Category,
@@ -20,6 +19,7 @@ from cases.models import (
     RoutingRule,
     UnitKind,
 )
+from cases.models.users import Role, User
 from core.db import db
 
 DATA = Path(__file__).with_name("huangpu.json")

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 import evaluation.rollups  # noqa: F401  (a merge marks rollup days dirty)
 from app.auth import roles_required, scope
-from app.auth.models import Role
 from app.evaluation import views_data as data
 from app.evaluation.forms import QualitativeForm, weights_form
 from app.evaluation.params import (
@@ -28,6 +27,7 @@ from app.evaluation.params import (
     shift,
 )
 from cases.models import Case, OrgUnit
+from cases.models.users import Role
 from core.clock import now
 from core.db import db
 from evaluation import exports

@@ -17,7 +17,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.public.timeline import public_timeline
 from cases import survey
 from cases.actors import CITIZEN
 from cases.errors import InvalidRequest
@@ -25,6 +24,7 @@ from cases.merge import surviving
 from cases.models import Assignment, Case, CaseEvent
 from cases.operations import add_citizen_message, supply_information
 from cases.states import CaseStatus
+from cases.timeline import public_timeline
 from channels.notify.links import LinkRefused, case_token, read_token
 from channels.webform import _read_photos
 from core.db import db

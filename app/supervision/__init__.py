@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.auth import roles_required
-from app.auth.models import Role
 from app.supervision import desk
 from app.supervision.forms import (
     CommentForm,
@@ -30,6 +29,7 @@ from app.workbench import perform
 from cases import operations
 from cases.collaboration import held_cases_query
 from cases.models import Case, OrgUnit, Priority
+from cases.models.users import Role
 from core.clock import now
 from core.db import db
 from escalation import operations as supervision

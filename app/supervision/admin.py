@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record, snapshot
 from app.auth import roles_required
-from app.auth.models import Role
 from app.supervision.forms import (
     KIND_LABELS,
     PRIORITY_LABELS,
@@ -28,6 +27,7 @@ from app.supervision.forms import (
 )
 from app.web import localname
 from cases.models import Category, Priority
+from cases.models.users import Role
 from core.clock import local, now
 from core.db import db
 from escalation.calendar import WorkingCalendar

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
-from app.auth.models import UNIT_ROLES, Role
 from app.supervision.panel import case_panel
 from app.web import localname
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
-from cases import operations
+from cases import access, operations
 from cases.errors import CaseError, InvalidRequest
 from cases.models import Assignment, AssignmentStatus, Attachment, Case, OrgUnit
+from cases.models.users import UNIT_ROLES, Role
 from cases.states import CaseStatus
 from core.db import db
 
@@ -75,7 +75,7 @@ def readable_case(tracking_number: str) -> Case:
 def case_detail(tracking_number: str):
     case = readable_case(tracking_number)
     try:
-        mine = operations.unit_assignment(case, current_user)
+        mine = access.unit_assignment(case, current_user)
     except CaseError:
         mine = None
     dispatch_form = (

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth import roles_required
-from app.auth.models import UNIT_ROLES, Role
 from app.supervision.desk import unit_choices
 from app.supervision.forms import TransferForm
 from app.supervision.panel import PREFIX as PANEL_PREFIX
@@ -29,8 +28,9 @@ from app.workbench.forms import (
     ReturnForm,
     WaiveForm,
 )
-from cases import collaboration
+from cases import access, collaboration
 from cases.models import Assignment, Case, CaseEvent, EventKind, OrgUnit
+from cases.models.users import UNIT_ROLES, Role
 from cases.states import CaseStatus
 from cases.suggestions import Suggestion, suggest_units
 from core.db import db
@@ -95,7 +95,7 @@ def page_context(case: Case, mine: Assignment | None) -> dict:
         if dispatcher and lead is not None and case.status in TRANSFERABLE:
             context["dispatcher_transfer_form"] = set_transfer_choices(
                 TransferForm(formdata=None, prefix=PANEL_PREFIX["transfer"]), lead.unit_id)
-    if collaboration.is_supervisor(current_user) and context["pending_assists"] and worked:
+    if access.is_supervisor(current_user) and context["pending_assists"] and worked:
         context["waive_form"] = _form(WaiveForm, "waive")
     return context
 
@@ -215,5 +215,5 @@ def dispatch_queue():
     rows = [_queue_row(case) for case in page.items]
     return render_template(
         "workbench/dispatch.html", page=page, rows=rows, REASON_LABELS=REASON_LABELS,
-        may_decide_held=collaboration.is_supervisor(current_user),
+        may_decide_held=access.is_supervisor(current_user),
     )

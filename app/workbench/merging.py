@@ -20,11 +20,11 @@ from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.auth import roles_required
-from app.auth.models import Role
 from app.workbench import _case_or_404, bp, perform
 from cases import merge
 from cases.duplicates import Duplicate, possible_duplicates
 from cases.models import Case
+from cases.models.users import Role
 from cases.states import CaseStatus
 from cases.tracking import normalise
 from core.db import db

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import roles_required
-from app.auth.models import UNIT_ROLES
 from app.workbench import _act, bp, readable_case
 from app.workbench.forms import (
     AskInformationForm,
@@ -19,7 +18,8 @@ from app.workbench.forms import (
     ExtensionForm,
     InformationReceivedForm,
 )
-from cases import operations
+from cases import access, operations
+from cases.models.users import UNIT_ROLES
 from core.clock import SHANGHAI
 from escalation import operations as supervision
 from escalation.limits import current_calendar
@@ -66,7 +66,7 @@ def information_received(tracking_number: str):
         return _back(tracking_number, _("Write down what the citizen supplied."))
 
     def resume(case):
-        operations.unit_assignment(case, current_user)  # only the unit records it
+        access.unit_assignment(case, current_user)  # only the unit records it
         operations.supply_information(case, current_user, form.text.data)
 
     return _act(tracking_number, resume, _("Information recorded; the clock runs again."))

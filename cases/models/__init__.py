@@ -8,6 +8,7 @@ from cases.models.catalogue import Category, Priority, RouteTarget, RoutingRule
 from cases.models.citizen import Citizen
 from cases.models.event import ActorKind, CaseEvent, EventKind
 from cases.models.org import OrgUnit, UnitKind
+from cases.models.users import Role, User
 
 __all__ = [
     "AddressEntry",
@@ -24,7 +25,9 @@ __all__ = [
     "OrgUnit",
     "Parity",
     "Priority",
+    "Role",
     "RouteTarget",
     "RoutingRule",
     "UnitKind",
+    "User",
 ]

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from cases.actors import SYSTEM, Actor
 from cases.errors import InvalidRequest
+from cases.events import record_event
 from cases.models import Case, EventKind
-from cases.operations import record_event
 from cases.states import CaseStatus
 from channels.city12319.models import CityReferral
 from channels.city12319.push import TIMEOUT_SECONDS, retry_delay

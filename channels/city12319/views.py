@@ -10,9 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth import roles_required
-from app.auth.models import Role
 from cases.errors import InvalidRequest
 from cases.models import Case
+from cases.models.users import Role
 from channels.city12319.referral import refer
 from core.db import db
 

@@ -16,13 +16,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from cases.actors import CITIZEN, SYSTEM
+from cases.events import IncomingFile, record_event
 from cases.models import Attachment, Case, EventKind
-from cases.operations import (
-    IncomingFile,
-    add_citizen_message,
-    record_event,
-    supply_information,
-)
+from cases.operations import add_citizen_message, supply_information
 from cases.states import CaseStatus
 from channels.email.acknowledge import acknowledge, why_not
 from channels.email.parse import ADDRESS, File, ParsedMail, parse, strip_quoted

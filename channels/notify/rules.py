@@ -23,9 +23,10 @@ from flask_babel import format_datetime as babel_datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import Role, User
 from cases import signals
 from cases.models import Assignment, Case, CaseEvent, EventKind, OrgUnit
+from cases.models.users import Role, User
+from cases.recipients import citizen_addresses
 from channels.notify import templates
 from channels.notify.links import case_link
 from channels.notify.models import StaffChannel, StaffPreference
@@ -58,24 +59,6 @@ def connect() -> None:
 
 def _purpose(key: str) -> str:
     return RECEIPT if key == "received" else key
-
-
-def citizen_addresses(case: Case, *, parties: bool = False) -> list[tuple[str, str]]:
-    """(channel, recipient) pairs the citizen hears on, besides the page;
-    with `parties`, also the citizens of the cases merged into it (each on
-    the channel of their own case; cases/merge.py), each address once."""
-    from cases.merge import party_cases
-
-    addresses = []
-    for party in party_cases(case) if parties else [case]:
-        citizen = party.citizen
-        if citizen is None:
-            continue
-        if citizen.phone:
-            addresses.append(("sms", citizen.phone))
-        if party.channel == "email" and citizen.email:
-            addresses.append(("email", citizen.email))
-    return list(dict.fromkeys(addresses))
 
 
 def _when(dt: datetime | None, locale: str) -> str:

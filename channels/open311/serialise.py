@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.public.timeline import latest_public_update
 from cases.models import Case, Category
 from cases.states import OPEN311_CLOSED
+from cases.timeline import latest_public_update
 from core.clock import local
 
 

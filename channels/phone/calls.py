@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cases.actors import CITIZEN, SYSTEM
+from cases.events import record_event
 from cases.models import Case, Category, EventKind
-from cases.operations import add_citizen_message, record_event
+from cases.operations import add_citizen_message
 from channels.intake import Intake, accept
 from channels.phone.common import channel_for, e164, hotline_for, valid_phone
 from channels.phone.models import Call

@@ -17,8 +17,8 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from cases.actors import SYSTEM
+from cases.events import record_event
 from cases.models import Attachment, EventKind
-from cases.operations import record_event
 from channels.phone.models import Call
 from core.clock import now
 from core.db import db

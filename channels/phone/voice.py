@@ -24,9 +24,9 @@ from flask import Response, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from app.public.timeline import latest_public_update
 from app.web import STATUS_LABELS
 from cases.models import Case
+from cases.timeline import latest_public_update
 from cases.tracking import is_valid
 from channels.phone import calls, menu, texts
 from channels.phone.common import heard_digits, public_url

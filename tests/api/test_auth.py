@@ -45,7 +45,7 @@ def test_revoke_every_token_of_a_user_and_an_unknown_user(cli, api):
 
 
 def test_an_inactive_user_token_stops_working(api):
-    from app.auth.models import User
+    from cases.models.users import User
 
     chengguan = api("chengguan")
     db.session.scalar(select(User).where(User.username == "chengguan")).active = False

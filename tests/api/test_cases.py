@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases import collaboration
 from cases.models import OrgUnit
+from cases.models.users import User
 from core.db import db
 
 

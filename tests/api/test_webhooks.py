@@ -21,7 +21,7 @@ from app.api.webhooks import (
     sign,
     verify,
 )
-from app.auth.models import User
+from cases.models.users import User
 from cases.operations import acknowledge
 from core.db import db
 from tests.channels.mail import run_scheduled

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app.admin.audit import AdminAuditEvent, AuditAction, record, snapshot
-from app.auth.models import User
 from cases.models import OrgUnit, UnitKind
+from cases.models.users import User
 from core.db import db
 from tests.support import login
 

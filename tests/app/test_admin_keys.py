@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
 from app.api.models import ApiToken
-from app.auth.models import User
 from cases.models import Case
+from cases.models.users import User
 from channels.open311.models import ApiKey
 from core.db import db
 from tests.support import audit_rows, login

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
-from app.auth.models import User
 from cases.models import Case, OrgUnit
+from cases.models.users import User
 from cases.routing import locate
 from core.db import db
 from tests.support import audit_rows, login

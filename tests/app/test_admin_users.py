@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
-from app.auth.models import Role, User
+from cases.models.users import Role, User
 from core.db import db
 from tests.support import audit_rows, login
 

@@ -10,9 +10,9 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
-from app.auth.models import User
 from cases.jobs import reconcile
 from cases.models import Case, CaseEvent, EventKind
+from cases.models.users import User
 from cases.states import CaseStatus
 from channels.phone.models import Call
 from core.clock import now

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases import operations
 from cases.models import OrgUnit
+from cases.models.users import User
 from cases.states import CaseStatus
 from core.db import db
 from tests.html import parse

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.audit import AuditAction
-from app.auth.models import Role, User
 from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
+from cases.models.users import Role, User
 from cases.routing import locate
 from core.db import db
 from tests.support import audit_rows, login

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases.models import EventKind
+from cases.models.users import User
 from cases.states import CaseStatus
 from channels.notify.links import case_link
 from core.db import db

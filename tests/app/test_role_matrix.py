@@ -31,12 +31,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.auth.models import UNIT_ROLES, Role, User
 from app.demo.loader import load_demo
 from cases import operations
 from cases.actors import CITIZEN
+from cases.events import IncomingFile
 from cases.models import Case, CaseEvent, OrgUnit
-from cases.operations import IncomingFile
+from cases.models.users import UNIT_ROLES, Role, User
 from channels.intake import Intake, accept
 from core.db import db
 from core.web import limiter

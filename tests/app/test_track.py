@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import event, select
 
-from app.auth.models import User
 from cases import operations
 from cases.models import Case, CaseEvent, EventKind, OrgUnit
+from cases.models.users import User
 from cases.tracking import new_tracking_number
 from core.db import db
 from tests.html import Node, parse

@@ -120,7 +120,7 @@ def test_every_form_needs_its_csrf_token(database_url, redis_url, tmp_path, road
 
 
 def test_attachments_are_served_so_that_nothing_in_them_runs(client, make_case):
-    from cases.operations import IncomingFile
+    from cases.events import IncomingFile
 
     case = make_case(files=(
         IncomingFile("photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 32),

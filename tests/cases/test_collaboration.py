@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases import collaboration, operations
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import AssignmentStatus, CaseEvent, EventKind, OrgUnit
+from cases.models.users import User
 from cases.states import CaseStatus
 from cases.suggestions import suggest_units
 from core.db import db

@@ -152,8 +152,8 @@ def test_a_similar_open_complaint_is_found_an_unrelated_one_not(clock, make_case
 
 
 def test_resolved_and_merged_cases_are_not_suggested_by_text(clock, make_case, work):
-    from app.auth.models import User
     from cases import merge
+    from cases.models.users import User
 
     first = make_case(phone="13900000001", description=LAMP)
     second = make_case(phone="13900000002", description=LAMP)

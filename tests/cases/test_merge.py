@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases import merge, operations
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import CaseEvent, EventKind
+from cases.models.users import User
 from cases.states import CaseStatus
 from channels.outbox.models import OutboxMessage
 from core.db import db

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases import operations
 from cases.actors import SYSTEM
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import ActorKind, AssignmentStatus, CaseEvent, EventKind, OrgUnit
+from cases.models.users import User
 from cases.states import CaseStatus
 from core.db import db
 

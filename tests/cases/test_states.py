@@ -55,3 +55,32 @@ def check_allowed(current, target) -> bool:
     except IllegalTransition:
         return False
     return True
+
+
+# Moves only one named operation may make: redo and merge.
+SPECIAL = {
+    "redo": {(S.RESOLVED, S.DISPATCHED)},
+    "merge": {(s, S.CLOSED) for s in CaseStatus if s is not S.CLOSED},
+}
+
+
+@pytest.mark.parametrize(("move", "current", "target"),
+                         sorted((m, c, t) for m, pairs in SPECIAL.items() for c, t in pairs))
+def test_a_special_move_is_allowed_to_its_operation_only(move, current, target):
+    check_transition(current, target, move=move)
+    if (current, target) not in ALLOWED:
+        with pytest.raises(IllegalTransition):
+            check_transition(current, target)
+        other = next(m for m in SPECIAL if m != move)
+        if (current, target) not in SPECIAL[other]:
+            with pytest.raises(IllegalTransition):
+                check_transition(current, target, move=other)
+
+
+@pytest.mark.parametrize("move", sorted(SPECIAL))
+def test_a_special_move_allows_nothing_else(move):
+    for current, target in ALL_PAIRS:
+        if (current, target) in ALLOWED | SPECIAL[move]:
+            continue
+        with pytest.raises(IllegalTransition):
+            check_transition(current, target, move=move)

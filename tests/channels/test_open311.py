@@ -32,7 +32,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
-from app.auth.models import User
 from cases.models import (
     Case,
     CaseEvent,
@@ -43,6 +42,7 @@ from cases.models import (
     RoutingRule,
     UnitKind,
 )
+from cases.models.users import User
 from cases.operations import acknowledge, resolve
 from cases.tracking import is_valid
 from channels.open311.models import ApiKey

@@ -13,11 +13,11 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from app.auth.models import User
 from cases import operations
 from cases.actors import CITIZEN
 from cases.errors import InvalidRequest, NotAllowed
 from cases.models import CaseEvent, Category, EventKind, Priority
+from cases.models.users import User
 from core.clock import SHANGHAI
 from core.db import db
 from core.queues import get_queue

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import Role, User
-from cases import operations
+from cases import events, intake, operations
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Case, Category, EventKind, OrgUnit
+from cases.models.users import Role, User
 from core.clock import SHANGHAI, FrozenClock
 from core.db import db
 from escalation import operations as supervision
@@ -53,8 +53,8 @@ class History:
         """A case received and dispatched at `when`, with deadlines `*_h` hours later."""
         self.now(when)
         cat = db.session.scalar(sa.select(Category).where(Category.code == category))
-        case = operations.receive_case(actor=CITIZEN, channel="web", category=cat,
-                                       description="测试", phone="+8613800138000")
+        case = intake.receive_case(actor=CITIZEN, channel="web", category=cat,
+                                   description="测试", phone="+8613800138000")
         if street:
             case.street_id = self.unit(street).id
         self.dispatch(case, unit_code, when, ack_h=ack_h, contact_h=contact_h,
@@ -95,9 +95,9 @@ class History:
         self.now(when)
         lead = case.lead_assignment
         lead.active = False
-        operations.record_event(case, EventKind.RETURNED, self.staff(unit_code), public=False,
-                                message="非本单位职责", unit=lead.unit,
-                                data={"unit_id": lead.unit_id})
+        events.record_event(case, EventKind.RETURNED, self.staff(unit_code), public=False,
+                            message="非本单位职责", unit=lead.unit,
+                            data={"unit_id": lead.unit_id})
         case.status = case.status.__class__.UNROUTED
         db.session.flush()
 
@@ -105,34 +105,34 @@ class History:
                  satisfaction: str | None) -> None:
         self.now(when)
         data = {k: v for k, v in (("solved", solved), ("satisfaction", satisfaction)) if v}
-        operations.record_event(case, EventKind.CALLBACK_ANSWERED, SYSTEM, public=False,
-                                data=data)
+        events.record_event(case, EventKind.CALLBACK_ANSWERED, SYSTEM, public=False,
+                            data=data)
         db.session.flush()
 
     def reopen(self, case: Case, when: datetime) -> None:
         self.now(when)
-        operations.record_event(case, EventKind.REOPENED, SYSTEM, public=False)
+        events.record_event(case, EventKind.REOPENED, SYSTEM, public=False)
         db.session.flush()
 
     def merge(self, case: Case, into: Case, when: datetime) -> None:
         self.now(when)
-        operations.record_event(case, EventKind.MERGED, SYSTEM, public=False,
-                                data={"into": into.tracking_number})
+        events.record_event(case, EventKind.MERGED, SYSTEM, public=False,
+                            data={"into": into.tracking_number})
         db.session.flush()
 
     def escalate(self, case: Case, unit_code: str, level: int, when: datetime) -> None:
         self.now(when)
-        operations.record_event(case, EventKind.ESCALATED, SYSTEM, public=False,
-                                unit=self.unit(unit_code), data={"level": level})
+        events.record_event(case, EventKind.ESCALATED, SYSTEM, public=False,
+                            unit=self.unit(unit_code), data={"level": level})
         db.session.flush()
 
     def answered_at_intake(self, street: str, community: str, when: datetime) -> Case:
         self.now(when)
         cat = db.session.scalar(sa.select(Category).where(Category.code == "road-damage"))
-        case = operations.receive_case(actor=CITIZEN, channel="phone-95100", category=cat,
-                                       description="咨询", phone="+8613800138001")
+        case = intake.receive_case(actor=CITIZEN, channel="phone-95100", category=cat,
+                                   description="咨询", phone="+8613800138001")
         case.street_id, case.community_id = self.unit(street).id, self.unit(community).id
-        operations.record_event(case, EventKind.ANSWERED_AT_INTAKE, SYSTEM, public=True)
+        events.record_event(case, EventKind.ANSWERED_AT_INTAKE, SYSTEM, public=True)
         db.session.flush()
         return case
 

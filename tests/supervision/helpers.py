@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases.models import Case
+from cases.models.users import User
 from core.clock import SHANGHAI
 from core.db import db
 

@@ -27,8 +27,8 @@ from app.admin.imports.common import (
     parse_unique,
     run_import,
 )
-from app.auth.models import UNIT_ROLES, Role, User
 from cases.models import OrgUnit
+from cases.models.users import UNIT_ROLES, Role, User
 from core.db import db
 
 COLUMNS = Columns(

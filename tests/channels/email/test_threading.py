@@ -132,9 +132,9 @@ def test_replies_are_never_acknowledged(smtp_server):
 
 
 def test_the_citizens_reply_resumes_a_case_waiting_for_information(smtp_server, work):
-    from app.auth.models import User
     from cases import operations
     from cases.models import OrgUnit
+    from cases.models.users import User
 
     case, _ = first_case(smtp_server.port)
     work()

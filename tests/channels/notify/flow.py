@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases import operations
 from cases.models import Case, CaseEvent, EventKind, OrgUnit
+from cases.models.users import User
 from channels.outbox.models import OutboxMessage
 from core.clock import SHANGHAI
 from core.db import db

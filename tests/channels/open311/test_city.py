@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import User
 from cases.models import Case
+from cases.models.users import User
 from cases.operations import acknowledge, resolve
 from channels.city12319.link import CITY_CHANNEL, link
 from channels.city12319.models import CityCase, CityPush

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases.models import Case
+from cases.models.users import User
 from cases.operations import acknowledge, resolve
 from core.db import db
 from tests.channels.open311.conftest import V2, error_of, get_both, post

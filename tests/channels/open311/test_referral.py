@@ -15,9 +15,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.auth.models import User
 from app.demo.loader import load_demo
 from cases.models import Case, EventKind
+from cases.models.users import User
 from cases.operations import acknowledge, resolve
 from channels.city12319.models import CityReferral
 from channels.city12319.referral import poll

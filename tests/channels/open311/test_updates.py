@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.auth.models import User
 from cases.models import Case, CaseEvent, EventKind
+from cases.models.users import User
 from cases.operations import acknowledge, resolve
 from channels.open311.updates import EXTENDED, STATUS_OF, extended_status
 from core.db import db

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.auth.models import User
 from cases.models import Case, CaseEvent, EventKind
+from cases.models.users import User
 from cases.operations import acknowledge, add_update
 from channels.phone import menu
 from channels.phone.common import spoken_digits
