@@ -26,8 +26,10 @@ test: $(STAMP) translations
 	bash scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
+# Style (ruff) and the layers of DESIGN.md (import-linter, contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Refresh the message catalogue after changing user-visible strings.
 extract-messages: $(STAMP)

@@ -1,4 +1,9 @@
-"""The Flask application factory. It wires; the domain decides."""
+"""The Flask application factory. It wires; the domain decides.
+
+This is the one place where the domain's signal receivers are connected and
+the channels' outbound senders and Open311 client links are registered
+(`_wire`), in an order that carries meaning and is written down there.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,46 @@ from typing import Any
 
 from flask import Flask
 
+from app import api as rest_api  # /api/v1 cases, /api/openapi.json, tokens
+from app import cli, web
+from app.admin import bp as admin_bp
+from app.admin.api import bp as outbox_api_bp
+from app.admin.templates import bp as templates_bp
+from app.auth import bp as auth_bp
+from app.callbacks import bp as callbacks_bp
+from app.console import bp as console_bp
+from app.evaluation import bp as evaluation_bp
+from app.evaluation.public import bp as stats_bp
+from app.extensions import babel, login_manager, migrate
+from app.health import bp as health_bp
+from app.i18n import select_locale, select_timezone
+from app.public import bp as public_bp
+from app.referral import bp as referral_bp  # referral up (上报) to the city
+from app.supervision import bp as supervision_bp
+from app.supervision.admin import bp as time_admin_bp
+from app.workbench import bp as workbench_bp
+from cases import survey
+from channels.city12319 import link as city_link
+from channels.email.sender import EmailSender
+from channels.notify import rules as notifications
+from channels.open311 import bp as open311_bp
+from channels.open311.models import check_configured_keys
+from channels.outbox import senders
+from channels.phone.cli import hotline_cli
+from channels.phone.common import hotlines
+from channels.phone.sms import SmsSender, opt_out_reason
+from channels.phone.views import bp as phone_bp  # CSRF-exempt: Twilio signs instead
+from channels.webform import bp as webform_bp
+from channels.webhooks import deliver as webhooks
+from core import queues
+from core.clock import SystemClock
 from core.config import load_config
+from core.db import db
+from core.types import UTCDateTime
+from core.web import csrf, limiter
+from escalation import deadlines
 
+# Every model registered before the mappers are configured.
 MODEL_MODULES = (
     "cases.models",
     "cases.survey_models",
@@ -18,16 +61,21 @@ MODEL_MODULES = (
     "channels.notify.models",
     "channels.outbox.models",
     "channels.phone.models",
+    "channels.webhooks.models",
     "escalation.models",
     "evaluation.models",
     "app.api.models",
     "app.admin.audit",
 )
 
+BLUEPRINTS = (
+    auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
+    supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
+    callbacks_bp, console_bp, evaluation_bp, stats_bp,
+)
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from channels.open311.models import check_configured_keys
-
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
@@ -35,28 +83,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     check_configured_keys(app.config["OPEN311_API_KEYS"])
+    hotlines(app.config)  # a malformed TWILIO_NUMBERS fails at start-up, loudly
     _init_extensions(app)
-    _register_blueprints(app)
-
-    from app import cli, web
-
+    _wire()
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    rest_api.init_app(app)
+    app.cli.add_command(hotline_cli)
     cli.init_app(app)
     web.init_app(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.extensions import babel, login_manager, migrate
-    from app.i18n import select_locale, select_timezone
-    from channels.city12319 import link as city_link
-    from core import queues
-    from core.db import db
-    from core.web import csrf, limiter
-    from escalation import deadlines
-
-    for module in MODEL_MODULES:  # every model registered before mapping
+    for module in MODEL_MODULES:
         importlib.import_module(module)
-
     db.init_app(app)
     migrate.init_app(
         app,
@@ -71,65 +112,35 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     queues.init_app(app)
+    app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
+
+
+def _wire() -> None:
+    """Connect the receivers of the case signals, in this order (a signal calls
+    its receivers in the order they were connected), and register the
+    outbound senders. Connecting again (a second app) changes nothing.
+
+    1. escalation.deadlines: a new assignment gets its deadlines and timers.
+    2. channels.city12319.link: then the city's deadline replaces the local
+       resolve deadline of a case that came down from the city (the city's
+       deadline wins); it also takes the city's posts through Open311.
+    3. channels.notify.rules: then the unit's message about a new assignment
+       can say when it is due, whichever deadline won.
+    4. cases.survey: a resolution schedules the callback survey.
+    5. channels.webhooks: every event goes out to the units' receivers.
+    """
     deadlines.connect()
-    city_link.connect()  # after deadlines: the city's deadline wins
-    _connect_notifications()
-    app.extensions.setdefault("clock", app.config.get("CLOCK") or _system_clock())
-
-
-def _connect_notifications() -> None:
-    """After the deadlines, so a new assignment's staff message knows its due time."""
-    from cases import survey
-    from channels.notify import rules
-
-    rules.connect()
+    city_link.connect()
+    notifications.connect()
     survey.connect()
+    webhooks.connect()
+    senders.register("email", EmailSender)
+    senders.register("sms", SmsSender, suppressed=opt_out_reason)
 
 
 def _render_item(type_: str, obj, autogen_context):
     """Write our column types as plain SQLAlchemy ones, so a revision never
     imports application code."""
-    from core.types import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
-
-
-def _system_clock():
-    from core.clock import SystemClock
-
-    return SystemClock()
-
-
-def _register_blueprints(app: Flask) -> None:
-    from app import api as rest_api  # /api/v1 cases, /api/openapi.json, tokens, webhooks
-    from app.admin import bp as admin_bp
-    from app.admin.api import bp as outbox_api_bp
-    from app.admin.templates import bp as templates_bp
-    from app.auth import bp as auth_bp
-    from app.callbacks import bp as callbacks_bp
-    from app.console import bp as console_bp
-    from app.evaluation import bp as evaluation_bp
-    from app.evaluation.public import bp as stats_bp
-    from app.health import bp as health_bp
-    from app.public import bp as public_bp
-    from app.supervision import bp as supervision_bp
-    from app.supervision.admin import bp as time_admin_bp
-    from app.workbench import bp as workbench_bp
-    from channels.city12319.views import bp as city12319_bp  # referral up (上报)
-    from channels.open311 import bp as open311_bp
-    from channels.phone.cli import hotline_cli
-    from channels.phone.common import hotlines
-    from channels.phone.views import bp as phone_bp  # CSRF-exempt: Twilio signs instead
-    from channels.webform import bp as webform_bp
-
-    hotlines(app.config)  # a malformed TWILIO_NUMBERS fails at start-up, loudly
-    for bp in (
-        auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
-        supervision_bp, time_admin_bp, phone_bp, city12319_bp, outbox_api_bp, templates_bp,
-        callbacks_bp, console_bp, evaluation_bp, stats_bp,
-    ):
-        app.register_blueprint(bp)
-    rest_api.init_app(app)
-    app.cli.add_command(hotline_cli)

@@ -7,7 +7,15 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.admin.audit import AuditAction, record
+from app.admin.cli import import_cli
+from app.demo.loader import load_demo
+from cases.jobs import reconcile
+from cases.models import OrgUnit
+from cases.models.users import Role, User
+from channels.open311.models import ApiKey
 from core.db import db
+from evaluation.cli import evaluation_cli
 
 demo_cli = AppGroup("demo", help="The demo district.")
 cases_cli = AppGroup("cases", help="Case housekeeping.")
@@ -18,8 +26,6 @@ open311_cli = AppGroup("open311", help="Open311 clients.")
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo district (idempotent)."""
-    from app.demo.loader import load_demo
-
     added = load_demo()
     if any(added.values()):
         click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
@@ -30,8 +36,6 @@ def demo_load() -> None:
 @cases_cli.command("reconcile")
 def cases_reconcile() -> None:
     """Re-enqueue dispatch for every case still waiting for it."""
-    from cases.jobs import reconcile
-
     click.echo(f"{reconcile()} case(s) waiting for dispatch re-enqueued.")
 
 
@@ -47,10 +51,6 @@ def cases_reconcile() -> None:
 @click.password_option()
 def users_create(username: str, role: str, unit_code: str | None, display_name, password) -> None:
     """Create a staff user."""
-    from app.admin.audit import AuditAction, record
-    from cases.models import OrgUnit
-    from cases.models.users import Role, User
-
     try:
         role_value = Role(role)
     except ValueError:
@@ -83,9 +83,6 @@ def users_create(username: str, role: str, unit_code: str | None, display_name, 
 @click.argument("client")
 def open311_create_key(client: str) -> None:
     """Issue an API key for CLIENT; the key is printed once."""
-    from app.admin.audit import AuditAction, record
-    from channels.open311.models import ApiKey
-
     api_key, key = ApiKey.issue(client)
     db.session.add(api_key)
     db.session.flush()
@@ -97,9 +94,5 @@ def open311_create_key(client: str) -> None:
 def init_app(app: Flask) -> None:
     for group in (demo_cli, cases_cli, users_cli, open311_cli):
         app.cli.add_command(group)
-    from evaluation.cli import evaluation_cli
-
     app.cli.add_command(evaluation_cli)
-    from app.admin.cli import import_cli
-
     app.cli.add_command(import_cli)

@@ -9,7 +9,6 @@ function is an `core.queues.job` wrapper, which gives the worker an app context.
 
 from rq import cron
 
-from app.api.webhooks import reconcile as reconcile_webhooks
 from cases.jobs import reconcile
 from cases.survey import ask_due, close_unanswered
 from channels.city12319.push import reconcile as reconcile_city_pushes
@@ -17,6 +16,7 @@ from channels.city12319.referral import poll as poll_city_referrals
 from channels.notify.rules import notify_staff_of_timers
 from channels.outbox.jobs import reconcile as reconcile_outbox
 from channels.phone.jobs import reconcile_recordings
+from channels.webhooks.deliver import reconcile as reconcile_webhooks
 from escalation.jobs import sweep
 from evaluation.jobs import refresh as refresh_evaluation
 

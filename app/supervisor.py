@@ -29,6 +29,7 @@ from dotenv import load_dotenv
 from redis import Redis
 from redis.exceptions import RedisError
 
+from app.demo.loader import DATA, DEMO_PASSWORD
 from core.config import DEFAULT_INTAKE_ADDRESSES, ROOT, embedded_redis_socket, smtp_address
 from core.queues import QUEUES
 
@@ -137,7 +138,7 @@ class Supervisor:
         self.children["cron"] = spawn("cron", [
             str(BIN / "rq"), "cron", "--url", redis_url, "app/cron.py",
         ], env)
-        self.children["smtp"] = spawn("smtp", [sys.executable, "-m", "channels.email"], env)
+        self.children["smtp"] = spawn("smtp", [sys.executable, "-m", "app.smtp"], env)
 
     def watch(self) -> bool:
         """Wait for a stop signal (True) or for a child to exit on its own (False)."""
@@ -185,8 +186,6 @@ def sweep(session: int) -> None:
 
 
 def announce(url: str, smtp: str = "") -> None:
-    from app.demo.loader import DATA, DEMO_PASSWORD
-
     users = json.loads(DATA.read_text(encoding="utf-8"))["users"]
     lines = [
         "",

@@ -2,65 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask, render_template, request
-from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from cases.models import AssignmentStatus
-from cases.states import CaseStatus
-from core.clock import local, now
-from escalation.deadlines import urgency
+from cases.duplicates import DUPLICATE_REASON_LABELS
+from cases.models.address import PARITY_LABELS
+from cases.models.assignment import ASSIGNMENT_LABELS, RETURN_REASON_LABELS
+from cases.models.catalogue import PRIORITY_LABELS, TARGET_LABELS
+from cases.models.org import UNIT_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
+from cases.models.users import ROLE_LABELS
+from cases.states import STATUS_LABELS
+from channels.outbox.models import OUTBOX_STATUS_LABELS
+from channels.phone.sms import SMS_DELIVERY_LABELS
+from channels.webhooks.models import WEBHOOK_DELIVERY_LABELS
+from core.clock import now
+from core.i18n import locale_code, localname, when
+from escalation.deadlines import DUE_LABELS, urgency
+from escalation.models import (
+    DEADLINE_KIND_LABELS,
+    DEADLINE_KIND_SHORT,
+    LEVEL_LABELS,
+    LIMIT_UNIT_LABELS,
+)
 
-STATUS_LABELS = {
-    CaseStatus.RECEIVED: _l("Received"),
-    CaseStatus.UNROUTED: _l("Waiting for a dispatcher"),
-    CaseStatus.DISPATCHED: _l("Dispatched"),
-    CaseStatus.ACKNOWLEDGED: _l("Being handled"),
-    CaseStatus.AWAITING_INFO: _l("Waiting for information from the citizen"),
-    CaseStatus.RESOLVED: _l("Resolved"),
-    CaseStatus.CLOSED: _l("Closed"),
+# Every enum's labels, defined beside the enum, under one name each in every
+# template.
+LABELS = {
+    "STATUS_LABELS": STATUS_LABELS,
+    "ASSIGNMENT_LABELS": ASSIGNMENT_LABELS,
+    "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
+    "DUPLICATE_REASON_LABELS": DUPLICATE_REASON_LABELS,
+    "PRIORITY_LABELS": PRIORITY_LABELS,
+    "TARGET_LABELS": TARGET_LABELS,
+    "PARITY_LABELS": PARITY_LABELS,
+    "UNIT_KIND_LABELS": UNIT_KIND_LABELS,
+    "UNIT_KIND_PLURAL_LABELS": UNIT_KIND_PLURAL_LABELS,
+    "ROLE_LABELS": ROLE_LABELS,
+    "DEADLINE_KIND_LABELS": DEADLINE_KIND_LABELS,
+    "DEADLINE_KIND_SHORT": DEADLINE_KIND_SHORT,
+    "LIMIT_UNIT_LABELS": LIMIT_UNIT_LABELS,
+    "LEVEL_LABELS": LEVEL_LABELS,
+    "DUE_LABELS": DUE_LABELS,
+    "OUTBOX_STATUS_LABELS": OUTBOX_STATUS_LABELS,
+    "SMS_DELIVERY_LABELS": SMS_DELIVERY_LABELS,
+    "WEBHOOK_DELIVERY_LABELS": WEBHOOK_DELIVERY_LABELS,
 }
-
-ASSIGNMENT_LABELS = {
-    AssignmentStatus.ASSIGNED: _l("Waiting to be signed for"),
-    AssignmentStatus.ACKNOWLEDGED: _l("Signed for"),
-    AssignmentStatus.RESOLVED: _l("Resolved"),
-}
-
-
-
-DUE_LABELS = {
-    "overdue": _l("Overdue"),
-    "soon": _l("Due within four hours"),
-    "in-time": _l("In time"),
-}
-
-
-def locale_code() -> str:
-    return str(get_locale() or "zh_CN")
-
-
-def localname(obj) -> str:
-    """A category's or unit's name in the current language."""
-    return obj.name(locale_code()) if obj is not None else ""
-
-
-def when(dt: datetime | None) -> str:
-    return format_datetime(local(dt), "yyyy-MM-dd HH:mm") if dt else ""
-
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localname=localname, when=when)
     app.jinja_env.globals.update(
-        STATUS_LABELS=STATUS_LABELS,
-        ASSIGNMENT_LABELS=ASSIGNMENT_LABELS,
-        locale_code=locale_code,
-        urgency=urgency,
-        clock_now=now,
-        DUE_LABELS=DUE_LABELS,
+        LABELS, locale_code=locale_code, urgency=urgency, clock_now=now
     )
 
     def error_page(code: int, title, message):

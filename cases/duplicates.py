@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -42,6 +43,11 @@ SAME_PHONE = "phone"
 SAME_ADDRESS = "address"  # same address and same category
 SIMILAR_TEXT = "text"  # an open case of the same category or street, worded alike
 REASONS = (SAME_PHONE, SAME_ADDRESS, SIMILAR_TEXT)
+DUPLICATE_REASON_LABELS = {
+    SAME_PHONE: _l("same phone"),
+    SAME_ADDRESS: _l("same address and category"),
+    SIMILAR_TEXT: _l("similar description"),
+}
 
 TEXT_THRESHOLD = 0.3
 TEXT_MIN_SHARED = 3

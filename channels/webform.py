@@ -16,7 +16,6 @@ from sqlalchemy.exc import OperationalError
 from wtforms import EmailField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.web import localname
 from cases.actors import CITIZEN
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.errors import InvalidRequest
@@ -24,6 +23,7 @@ from cases.events import IncomingFile
 from cases.models import Category
 from channels.intake import MAX_ADDRESS, MAX_DESCRIPTION, Intake, accept
 from core.db import db
+from core.i18n import localname
 
 bp = Blueprint("webform", __name__)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from cases import signals
@@ -207,6 +208,13 @@ def connect() -> None:
     signals.assignment_ended.connect(_ended)
     signals.case_paused.connect(_paused)
     signals.case_resumed.connect(_resumed)
+
+
+DUE_LABELS = {
+    "overdue": _l("Overdue"),
+    "soon": _l("Due within four hours"),
+    "in-time": _l("In time"),
+}
 
 
 def urgency(due: datetime, at: datetime) -> str:

@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models import Assignment, Category, Priority
@@ -20,10 +21,36 @@ class DeadlineKind(enum.StrEnum):
     RESOLVE = "resolve"  # 办结
 
 
+DEADLINE_KIND_LABELS = {
+    DeadlineKind.ACKNOWLEDGE: _l("Sign for (acknowledge)"),
+    DeadlineKind.CONTACT: _l("Contact the citizen (response)"),
+    DeadlineKind.RESOLVE: _l("Resolve"),
+}
+DEADLINE_KIND_SHORT = {
+    DeadlineKind.ACKNOWLEDGE: _l("Sign by"),
+    DeadlineKind.CONTACT: _l("Contact by"),
+    DeadlineKind.RESOLVE: _l("Resolve by"),
+}
+# An assignment's escalation level (0: only the reminder so far).
+LEVEL_LABELS = {
+    0: _l("Due soon"),
+    1: _l("Level 1: unit head"),
+    2: _l("Level 2: supervision office"),
+    3: _l("Level 3: formal notice"),
+}
+
+
 class LimitUnit(enum.StrEnum):
     WORKING_HOURS = "working_hours"
     WORKING_DAYS = "working_days"
     CLOCK_HOURS = "clock_hours"  # emergencies run on the clock, 24x7
+
+
+LIMIT_UNIT_LABELS = {
+    LimitUnit.WORKING_HOURS: _l("working hours"),
+    LimitUnit.WORKING_DAYS: _l("working days"),
+    LimitUnit.CLOCK_HOURS: _l("hours on the clock (24×7)"),
+}
 
 
 class TimerStep(enum.StrEnum):

@@ -62,3 +62,16 @@ def test_an_empty_database_migrates_up_and_down(empty_database, redis_url, tmp_p
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+@pytest.mark.nodb
+def test_the_files_list_in_chain_order():
+    """`NNNN_<revision>_<slug>.py`, NNNN the revision's place in the chain, so
+    a listing of the folder reads as the history does."""
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    chain = list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
+    names = [Path(script.path).name for script in chain]
+    expected = [f"{i:04d}_{script.revision}_" for i, script in enumerate(chain, 1)]
+    assert [n[:len(e)] for n, e in zip(names, expected, strict=True)] == expected
+    assert names == sorted(names)

@@ -43,25 +43,6 @@ SECTIONS = (
     ("admin.audit", _l("Audit log"), _l("Who changed which setting, and when.")),
 )
 
-OUTBOX_LABELS = {
-    OutboxStatus.PENDING: _l("Waiting to be sent"),
-    OutboxStatus.SENDING: _l("Being sent"),
-    OutboxStatus.SENT: _l("Sent"),
-    OutboxStatus.FAILED: _l("Failed"),
-    OutboxStatus.LOCAL: _l("Kept locally (no mail server)"),
-    OutboxStatus.SUPPRESSED: _l("Not sent (opted out)"),
-}
-# Twilio's delivery reports for SMS (MessageStatus).
-DELIVERY_LABELS = {
-    "queued": _l("queued at the provider"),
-    "sending": _l("being sent by the provider"),
-    "sent": _l("passed to the carrier"),
-    "delivered": _l("delivered"),
-    "undelivered": _l("not delivered"),
-    "failed": _l("failed at the provider"),
-}
-
-
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def index():
@@ -100,15 +81,14 @@ def outbox():
         except ValueError:
             abort(404)
     page = db.paginate(query, per_page=PAGE_SIZE)
-    return render_template("admin/outbox.html", page=page, status=status, labels=OUTBOX_LABELS,
-                           DELIVERY_LABELS=DELIVERY_LABELS)
+    return render_template("admin/outbox.html", page=page, status=status)
 
 
 @bp.get("/outbox/<int:message_id>")
 @roles_required(Role.ADMIN)
 def outbox_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    return render_template("admin/outbox_message.html", message=message, labels=OUTBOX_LABELS)
+    return render_template("admin/outbox_message.html", message=message)
 
 
 # The pages of each kind of setting, registered on this blueprint.

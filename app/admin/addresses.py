@@ -17,10 +17,10 @@ from app.admin import PAGE_SIZE, bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.catalogue_forms import PARITY_LABELS, AddressForm
 from app.auth import roles_required
-from app.web import localname
 from cases.models import AddressEntry, OrgUnit, Parity, UnitKind
 from cases.models.users import Role
 from core.db import db
+from core.i18n import localname
 
 ADDRESS_FIELDS = ("road", "number_from", "number_to", "parity", "compound", "community")
 
@@ -140,7 +140,7 @@ def addresses():
     page = db.paginate(query, per_page=PAGE_SIZE)
     communities = [(c.code, _community_label(c)) for c in _communities()]
     return render_template("admin/addresses.html", page=page, q=q, community=code,
-                           communities=communities, PARITY_LABELS=PARITY_LABELS)
+                           communities=communities)
 
 
 @bp.route("/addresses/new", methods=["GET", "POST"])

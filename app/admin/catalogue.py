@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 
 from app.admin import bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
-from app.admin.catalogue_forms import TARGET_LABELS, CategoryForm, NewCategoryForm
+from app.admin.catalogue_forms import CategoryForm, NewCategoryForm
 from app.auth import roles_required
-from app.supervision.forms import KIND_LABELS, PRIORITY_LABELS, UNIT_LABELS
-from app.web import locale_code
 from cases.models import Category, Priority, RoutingRule
 from cases.models.users import Role
 from core.db import db
+from core.i18n import locale_code
 from escalation.limits import DEFAULTS
 from escalation.models import DeadlineKind, LimitUnit, TimeLimit
 
@@ -84,8 +83,7 @@ def categories():
         select(RoutingRule.category_id, func.count())
         .where(RoutingRule.active.is_(True)).group_by(RoutingRule.category_id)
     ).all())
-    return render_template("admin/categories.html", groups=list(groups.items()), counts=counts,
-                           PRIORITY_LABELS=PRIORITY_LABELS)
+    return render_template("admin/categories.html", groups=list(groups.items()), counts=counts)
 
 
 @bp.route("/categories/new", methods=["GET", "POST"])
@@ -130,8 +128,7 @@ def category_edit(code: str):
     ).all()
     return render_template(
         "admin/categories_form.html", form=form, category=category, rules=rules,
-        limits=category_limits(category), TARGET_LABELS=TARGET_LABELS,
-        PRIORITY_LABELS=PRIORITY_LABELS, KIND_LABELS=KIND_LABELS, UNIT_LABELS=UNIT_LABELS,
+        limits=category_limits(category),
     )
 
 

@@ -30,20 +30,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.supervision.forms import PRIORITY_LABELS
-from cases.models import Parity, RouteTarget
-
-TARGET_LABELS = {
-    RouteTarget.UNIT: _l("A fixed unit"),
-    RouteTarget.STREET_OF_ADDRESS: _l("The street of the address"),
-    RouteTarget.COMMUNITY_OF_ADDRESS: _l("The community of the address"),
-}
-
-PARITY_LABELS = {
-    Parity.ALL: _l("All numbers"),
-    Parity.ODD: _l("Odd numbers"),
-    Parity.EVEN: _l("Even numbers"),
-}
+from cases.models.address import PARITY_LABELS
+from cases.models.catalogue import PRIORITY_LABELS, TARGET_LABELS, RouteTarget
 
 
 def _strip(value: str | None) -> str | None:

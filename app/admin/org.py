@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 from app.admin import bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.org_forms import (
-    KIND_LABELS,
+    UNIT_KIND_LABELS,
     BoundaryError,
     BoundaryForm,
     UnitForm,
@@ -148,7 +148,7 @@ def _check_placement(unit: OrgUnit | None, kind: UnitKind, parent: OrgUnit | Non
         raise UnitError("parent", _("A district is the top of the tree and has no parent."))
     if wanted is not None and (parent is None or parent.kind is not wanted):
         raise UnitError("parent", _("A %(kind)s must be placed under a %(parent)s.",
-                                    kind=KIND_LABELS[kind], parent=KIND_LABELS[wanted]))
+                                    kind=UNIT_KIND_LABELS[kind], parent=UNIT_KIND_LABELS[wanted]))
     ancestor = parent
     while ancestor is not None and unit is not None:
         if ancestor.id == unit.id:
@@ -161,7 +161,8 @@ def _check_placement(unit: OrgUnit | None, kind: UnitKind, parent: OrgUnit | Non
         if PARENT_KIND[child.kind] is not kind:
             raise UnitError("kind", _(
                 "Its sub-unit %(name)s (%(child)s) cannot hang under a %(kind)s.",
-                name=child.name_zh, child=KIND_LABELS[child.kind], kind=KIND_LABELS[kind]))
+                name=child.name_zh, child=UNIT_KIND_LABELS[child.kind],
+                kind=UNIT_KIND_LABELS[kind]))
     if unit.boundary and kind is not UnitKind.COMMUNITY:
         raise UnitError("kind", _("Only a community has a boundary: remove the boundary first."))
 
@@ -282,7 +283,7 @@ def _form_values(form: UnitForm) -> dict:
 @roles_required(Role.ADMIN)
 def units():
     return render_template("admin/units.html", tree=unit_tree(), users=active_user_counts(),
-                           open_counts=open_assignment_counts(), KIND_LABELS=KIND_LABELS)
+                           open_counts=open_assignment_counts())
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -326,8 +327,7 @@ def _edit_page(unit: OrgUnit, form: UnitForm, boundary_form: BoundaryForm):
         "admin/units_form.html", form=form, unit=unit, boundary_form=boundary_form,
         blockers=deactivation_blockers(unit) if unit.active else [],
         users=db.session.scalars(select(User).where(User.unit_id == unit.id)
-                                 .order_by(User.username).limit(50)).all(),
-        KIND_LABELS=KIND_LABELS)
+                                 .order_by(User.username).limit(50)).all())
 
 
 @bp.post("/units/<code>/boundary")

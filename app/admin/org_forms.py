@@ -18,14 +18,7 @@ from shapely.validation import explain_validity
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from cases.models import UnitKind
-
-KIND_LABELS = {
-    UnitKind.DISTRICT: _l("District"),
-    UnitKind.STREET: _l("Street"),
-    UnitKind.COMMUNITY: _l("Community"),
-    UnitKind.DEPARTMENT: _l("Department"),
-}
+from cases.models.org import UNIT_KIND_LABELS
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 
@@ -42,7 +35,7 @@ class UnitForm(FlaskForm):
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label)
-                                                  for k, label in KIND_LABELS.items()])
+                                                  for k, label in UNIT_KIND_LABELS.items()])
     parent = SelectField(_l("Parent unit"), choices=[])
     active = BooleanField(_l("Active"), default=True)
 

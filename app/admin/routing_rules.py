@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from app.admin import PAGE_SIZE, bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
-from app.admin.catalogue_forms import TARGET_LABELS, RuleForm
+from app.admin.catalogue_forms import RuleForm
 from app.auth import roles_required
-from app.web import localname
 from cases.models import Category, OrgUnit, RouteTarget, RoutingRule, UnitKind
 from cases.models.users import Role
 from core.db import db
+from core.i18n import localname
 
 RULE_FIELDS = ("category", "area", "target_kind", "target_unit", "assist_units", "active")
 
@@ -156,8 +156,7 @@ def rules():
             abort(404)
         query = query.where(RoutingRule.category_id == category.id)
     page = db.paginate(query, per_page=PAGE_SIZE)
-    return render_template("admin/rules.html", page=page, category=category,
-                           TARGET_LABELS=TARGET_LABELS)
+    return render_template("admin/rules.html", page=page, category=category)
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])

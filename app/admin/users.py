@@ -19,7 +19,6 @@ from app.admin import bp
 from app.admin.audit import AuditAction, record, record_change, snapshot
 from app.admin.org import tree_choices
 from app.admin.users_forms import (
-    ROLE_LABELS,
     EditUserForm,
     NewUserForm,
     PasswordForm,
@@ -140,8 +139,7 @@ def users():
     form.validate()
     page = db.paginate(_filtered(form), per_page=PAGE_SIZE)
     filters = {k: v for k, v in request.args.items() if k in ("q", "role", "unit", "state") and v}
-    return render_template("admin/users.html", form=form, page=page, filters=filters,
-                           ROLE_LABELS=ROLE_LABELS)
+    return render_template("admin/users.html", form=form, page=page, filters=filters)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -8,17 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from cases.models.users import Role
-
-ROLE_LABELS = {
-    Role.OPERATOR: _l("Hotline operator"),
-    Role.DISPATCHER: _l("Dispatcher"),
-    Role.UNIT_STAFF: _l("Unit staff"),
-    Role.UNIT_HEAD: _l("Unit head"),
-    Role.SUPERVISOR: _l("Supervisor"),
-    Role.EVALUATOR: _l("Evaluator"),
-    Role.ADMIN: _l("Administrator"),
-}
+from cases.models.users import ROLE_LABELS
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"
 MIN_PASSWORD = 8

@@ -17,24 +17,17 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.admin import PAGE_SIZE, bp
 from app.admin.audit import AuditAction, record
 from app.admin.keys import current_admin, shown_once
-from app.api.models import DeliveryStatus, Webhook, WebhookDelivery, valid_url
 from app.auth import roles_required
-from app.web import localname
 from cases.models import OrgUnit, UnitKind
 from cases.models.users import Role
+from channels.webhooks.models import Webhook, WebhookDelivery, valid_url
 from core.clock import now
 from core.db import db
+from core.i18n import localname
 
 WEBHOOK = "webhook"
 RECENT = 3  # deliveries shown per webhook on the list
 UNIT_ORDER = (UnitKind.DEPARTMENT, UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
-
-DELIVERY_LABELS = {
-    DeliveryStatus.PENDING: _l("Waiting to be sent"),
-    DeliveryStatus.DELIVERED: _l("Delivered"),
-    DeliveryStatus.FAILED: _l("Failed, given up"),
-}
-
 
 def _http_url(form: FlaskForm, field: StringField) -> None:
     """The same rule as `flask webhook add`."""
@@ -68,7 +61,7 @@ def _index(form: WebhookForm | None = None, status: int = 200):
         per_page=PAGE_SIZE,
     )
     return render_template("admin/webhooks.html", page=page, recent=_recent(page.items),
-                           form=form or _form(), labels=DELIVERY_LABELS), status
+                           form=form or _form()), status
 
 
 def _hook(webhook_id: int) -> Webhook:
@@ -159,5 +152,4 @@ def webhook_log(webhook_id: int):
         .order_by(WebhookDelivery.id.desc()),
         per_page=PAGE_SIZE,
     )
-    return render_template("admin/webhooks_log.html", hook=hook, page=page,
-                           labels=DELIVERY_LABELS)
+    return render_template("admin/webhooks_log.html", hook=hook, page=page)

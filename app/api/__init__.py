@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.api.cli import api_token_cli, webhook_cli
+from app.api.models import ApiToken, hash_token
 from core.clock import now
 from core.db import db
 from core.web import csrf
@@ -63,8 +65,6 @@ def _bearer() -> str | None:
 @bp.before_request
 def _authenticate():
     """Every endpoint needs a live token of an active user."""
-    from app.api.models import ApiToken, hash_token
-
     given = _bearer()
     if given is None:
         return error(401, "unauthorized", "send Authorization: Bearer <token>")
@@ -94,12 +94,12 @@ def _note_use(token) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """The blueprint, the OpenAPI document, the CLI and the webhook listener."""
-    from app.api import cases, openapi, webhooks  # noqa: F401 - routes and listeners
-    from app.api.cli import api_token_cli, webhook_cli
-
+    """The blueprint, the OpenAPI document and the CLI."""
     app.register_blueprint(bp)
     app.register_blueprint(openapi.doc_bp)
     app.cli.add_command(api_token_cli)
     app.cli.add_command(webhook_cli)
-    webhooks.connect()
+
+
+# The routes join bp (the blueprint-as-package pattern: they import bp from here).
+from app.api import cases, openapi  # noqa: E402, F401

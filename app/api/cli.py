@@ -7,7 +7,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record
-from app.api.models import ApiToken, Webhook, WebhookDelivery, valid_url
+from app.api.models import ApiToken
+from cases.models import OrgUnit
+from cases.models.users import User
+from channels.webhooks.models import Webhook, WebhookDelivery, valid_url
 from core.clock import now
 from core.db import db
 
@@ -16,8 +19,6 @@ webhook_cli = AppGroup("webhook", help="Outgoing webhooks per unit.")
 
 
 def _user(username: str):
-    from cases.models.users import User
-
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user {username!r}")
@@ -81,8 +82,6 @@ def token_revoke(token_id: int | None, username: str | None) -> None:
 @click.argument("url")
 def webhook_add(unit_code: str, url: str) -> None:
     """Send UNIT_CODE's case events to URL; print the signing secret once."""
-    from cases.models import OrgUnit
-
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
     if unit is None:
         raise click.ClickException(f"no unit {unit_code!r}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cases.models import Assignment, Case, CaseEvent
+from cases.models import Assignment, Case, CaseEvent, OrgUnit
+from core.db import db
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -56,9 +57,6 @@ def case_json(case: Case) -> dict:
     units = {a.unit_id: a.unit.code for a in case.assignments}
     for e in case.events:
         if e.actor_unit_id and e.actor_unit_id not in units:
-            from cases.models import OrgUnit
-            from core.db import db
-
             unit = db.session.get(OrgUnit, e.actor_unit_id)
             units[e.actor_unit_id] = unit.code if unit else None
     citizen = case.citizen

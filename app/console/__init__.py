@@ -23,7 +23,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth import roles_required
 from app.console import lookups
 from app.console.forms import CallForm, NoteForm
-from app.web import localname
 from cases import intake, operations
 from cases.duplicates import possible_duplicates
 from cases.errors import CaseError, InvalidRequest
@@ -33,6 +32,7 @@ from channels.intake import Intake, accept
 from channels.phone.models import Call
 from core.clock import now
 from core.db import db
+from core.i18n import localname
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 

@@ -15,15 +15,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.web import STATUS_LABELS, localname, when
 from cases.citizens import InvalidPhone, normalise_phone
 from cases.duplicates import Duplicate, same_address_key
 from cases.models import AddressEntry, Case, Citizen, Parity
 from cases.routing import locate
-from cases.states import CaseStatus
+from cases.states import STATUS_LABELS, CaseStatus
 from channels.phone.models import Call
 from core.clock import local, now
 from core.db import db
+from core.i18n import localname, when
 
 HOTLINES = ("95100", "12319")
 # Twilio CallStatus values of a call still on the line.

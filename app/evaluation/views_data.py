@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.evaluation.charts import line_chart
-from app.web import localname
 from cases.models import OrgUnit, UnitKind
 from core.clock import now
 from core.db import db
+from core.i18n import localname
 from evaluation import rollups
 from evaluation.compute import DayFacts, local_day
 from evaluation.measures import (
@@ -28,11 +27,6 @@ from evaluation.models import QualitativeScore
 from evaluation.periods import Period
 from evaluation.scores import UNIT_TYPES, evaluate, unit_values
 
-UNIT_TYPE_LABELS = {
-    UnitKind.STREET: _l("Streets"),
-    UnitKind.COMMUNITY: _l("Communities"),
-    UnitKind.DEPARTMENT: _l("Departments"),
-}
 LIVE_MEASURES = ("received", "signed_on_time", "response_rate", "resolved_on_time",
                  "resolution_rate", "satisfaction_rate", "escalated_1", "escalated_2",
                  "escalated_3")
@@ -41,7 +35,7 @@ TREND_DAYS = 30
 
 def common() -> dict:
     return {"MEASURES": MEASURES, "BY_CODE": BY_CODE, "THREE_RATES": THREE_RATES,
-            "UNIT_TYPE_LABELS": UNIT_TYPE_LABELS, "QUALITATIVE_LABEL": QUALITATIVE_LABEL,
+            "QUALITATIVE_LABEL": QUALITATIVE_LABEL,
             "QUALITATIVE_DEFINITION": QUALITATIVE_DEFINITION,
             "COMPOSITE_DEFINITION": COMPOSITE_DEFINITION, "LIVE_MEASURES": LIVE_MEASURES,
             "fmt": fmt, "drill": drill_counter}

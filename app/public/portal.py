@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.public.forms import TrackForm, track_limit
 from cases import survey
 from cases.actors import CITIZEN
 from cases.errors import InvalidRequest
@@ -72,8 +73,6 @@ def with_page_data(query: Select) -> Select:
 def case_page(case: Case, info_form: InformationForm | None = None,
               callback_form: CallbackForm | None = None, status: int = 200):
     """The case as its citizen sees it, with both forms."""
-    from app.public import TrackForm
-
     lead = case.lead_assignment
     open_survey = survey.open_survey(case) if case.status is CaseStatus.RESOLVED else None
     page = render_template(
@@ -110,9 +109,7 @@ def _case_of(token: str) -> Case:
 
 
 def _limit() -> str:
-    from app.public import _track_limit
-
-    return _track_limit()
+    return track_limit()
 
 
 def init_portal(bp) -> None:

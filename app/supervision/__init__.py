@@ -24,7 +24,6 @@ from app.supervision.forms import (
     TransferForm,
 )
 from app.supervision.panel import PREFIX, set_priority_choices, set_transfer_choices
-from app.web import localname
 from app.workbench import perform
 from cases import operations
 from cases.collaboration import held_cases_query
@@ -32,6 +31,7 @@ from cases.models import Case, OrgUnit, Priority
 from cases.models.users import Role
 from core.clock import now
 from core.db import db
+from core.i18n import localname
 from escalation import operations as supervision
 from escalation.limits import current_calendar
 from escalation.models import Extension
@@ -107,8 +107,6 @@ def index():
         extensions=extensions,
         soon=soon,
         channel_label=desk.channel_label,
-        LEVEL_LABELS=desk.LEVEL_LABELS,
-        KIND_SHORT=desk.KIND_SHORT,
     )
 
 

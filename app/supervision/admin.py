@@ -19,17 +19,14 @@ from sqlalchemy import select
 from app.admin.audit import AuditAction, record, snapshot
 from app.auth import roles_required
 from app.supervision.forms import (
-    KIND_LABELS,
-    PRIORITY_LABELS,
-    UNIT_LABELS,
     CalendarOverrideForm,
     TimeLimitForm,
 )
-from app.web import localname
 from cases.models import Category, Priority
 from cases.models.users import Role
 from core.clock import local, now
 from core.db import db
+from core.i18n import localname
 from escalation.calendar import WorkingCalendar
 from escalation.limits import DEFAULTS, current_calendar
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
@@ -133,9 +130,6 @@ def time_limits():
         limits=effective_limits(),
         category_limits=category_limits(),
         uncovered=uncovered_years(),
-        PRIORITY_LABELS=PRIORITY_LABELS,
-        KIND_LABELS=KIND_LABELS,
-        UNIT_LABELS=UNIT_LABELS,
     )
 
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -191,15 +190,3 @@ def channel_label(channel: str) -> str:
     return channel
 
 
-LEVEL_LABELS = {
-    0: _l("Due soon"),
-    1: _l("Level 1: unit head"),
-    2: _l("Level 2: supervision office"),
-    3: _l("Level 3: formal notice"),
-}
-
-KIND_SHORT = {
-    DeadlineKind.ACKNOWLEDGE: _l("Sign by"),
-    DeadlineKind.CONTACT: _l("Contact by"),
-    DeadlineKind.RESOLVE: _l("Resolve by"),
-}

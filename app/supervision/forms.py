@@ -23,26 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from cases.models import Priority
-from escalation.models import DeadlineKind, LimitUnit
-
-PRIORITY_LABELS = {
-    Priority.NORMAL: _l("Normal"),
-    Priority.URGENT: _l("Urgent"),
-    Priority.EMERGENCY: _l("Emergency"),
-}
-
-KIND_LABELS = {
-    DeadlineKind.ACKNOWLEDGE: _l("Sign for (acknowledge)"),
-    DeadlineKind.CONTACT: _l("Contact the citizen (response)"),
-    DeadlineKind.RESOLVE: _l("Resolve"),
-}
-
-UNIT_LABELS = {
-    LimitUnit.WORKING_HOURS: _l("working hours"),
-    LimitUnit.WORKING_DAYS: _l("working days"),
-    LimitUnit.CLOCK_HOURS: _l("hours on the clock (24×7)"),
-}
+from cases.models.catalogue import PRIORITY_LABELS
+from escalation.models import DEADLINE_KIND_LABELS, LIMIT_UNIT_LABELS, LimitUnit
 
 # The longest limit an administrator may set, per unit: a year of work.
 MAX_AMOUNT = {
@@ -104,7 +86,7 @@ class TimeLimitForm(FlaskForm):
     )
     kind = SelectField(
         _l("Deadline"),
-        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[SelectChoice(k.value, label) for k, label in DEADLINE_KIND_LABELS.items()],
         validators=[DataRequired()],
     )
     amount = IntegerField(
@@ -113,7 +95,7 @@ class TimeLimitForm(FlaskForm):
     )
     unit = SelectField(
         _l("Counted in"),
-        choices=[SelectChoice(u.value, label) for u, label in UNIT_LABELS.items()],
+        choices=[SelectChoice(u.value, label) for u, label in LIMIT_UNIT_LABELS.items()],
         validators=[DataRequired()],
     )
 
@@ -124,7 +106,7 @@ class TimeLimitForm(FlaskForm):
         if field.data > limit:
             raise ValidationError(
                 _("At most %(limit)s %(unit)s.", limit=limit,
-                  unit=UNIT_LABELS[LimitUnit(self.unit.data)])
+                  unit=LIMIT_UNIT_LABELS[LimitUnit(self.unit.data)])
             )
 
 

@@ -18,10 +18,10 @@ from app.supervision.forms import (
     SuperviseForm,
     TransferForm,
 )
-from app.web import localname
 from cases.models import Assignment, Case, Priority
 from cases.states import CaseStatus
 from core.db import db
+from core.i18n import localname
 from escalation.models import Extension, ExtensionStatus
 from escalation.operations import SUPERVISORS
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
 from app.supervision.panel import case_panel
-from app.web import localname
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
 from cases import access, operations
 from cases.errors import CaseError, InvalidRequest
@@ -22,6 +21,7 @@ from cases.models import Assignment, AssignmentStatus, Attachment, Case, OrgUnit
 from cases.models.users import UNIT_ROLES, Role
 from cases.states import CaseStatus
 from core.db import db
+from core.i18n import localname
 
 bp = Blueprint("workbench", __name__)
 

@@ -18,10 +18,8 @@ from app.supervision.desk import unit_choices
 from app.supervision.forms import TransferForm
 from app.supervision.panel import PREFIX as PANEL_PREFIX
 from app.supervision.panel import TRANSFERABLE, set_transfer_choices
-from app.web import localname
 from app.workbench import PAGE_SIZE, _act, bp, readable_case
 from app.workbench.forms import (
-    RETURN_REASONS,
     AddAssistForm,
     AssistReplyForm,
     AssistRequestForm,
@@ -34,6 +32,7 @@ from cases.models.users import UNIT_ROLES, Role
 from cases.states import CaseStatus
 from cases.suggestions import Suggestion, suggest_units
 from core.db import db
+from core.i18n import localname
 
 DISPATCH_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 # Prefixes keep these forms' fields apart from the unit's other forms on the page.
@@ -44,9 +43,6 @@ PREFIX = {
     "add": "add_assist",
     "waive": "waive",
 }
-REASON_LABELS = dict(RETURN_REASONS)
-
-
 def _assist_choices(form, case: Case):
     busy = {a.unit_id for a in case.assignments if a.active}
     form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
@@ -68,7 +64,6 @@ def page_context(case: Case, mine: Assignment | None) -> dict:
         "pending_assists": collaboration.pending_assists(case),
         "returns": collaboration.lead_returns(case),
         "held": collaboration.held_for_supervisor(case),
-        "REASON_LABELS": REASON_LABELS,
         "return_form": None,
         "assist_reply_form": None,
         "assist_request_form": None,
@@ -214,6 +209,6 @@ def dispatch_queue():
     page = db.paginate(collaboration.queue_query(), per_page=PAGE_SIZE, error_out=False)
     rows = [_queue_row(case) for case in page.items]
     return render_template(
-        "workbench/dispatch.html", page=page, rows=rows, REASON_LABELS=REASON_LABELS,
+        "workbench/dispatch.html", page=page, rows=rows,
         may_decide_held=access.is_supervisor(current_user),
     )

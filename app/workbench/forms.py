@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from cases.models.assignment import RETURN_REASON_LABELS
+
 
 class UpdateForm(FlaskForm):
     text = TextAreaField(_l("Update"), validators=[DataRequired(), Length(max=4000)])
@@ -66,18 +68,10 @@ def unit_forms() -> dict[str, FlaskForm]:
 
 # -- collaboration: return (退单), assisting units (协办), the dispatcher --------
 
-RETURN_REASONS = (
-    ("not_responsible", _l("Not our responsibility")),
-    ("wrong_area", _l("Wrong area")),
-    ("duplicate", _l("Duplicate")),
-    ("insufficient_information", _l("Insufficient information")),
-    ("other", _l("Other")),
-)
-
-
 class ReturnForm(FlaskForm):
     reason = SelectField(_l("Reason for the return"),
-                         choices=[SelectChoice(code, label) for code, label in RETURN_REASONS],
+                         choices=[SelectChoice(reason.value, label)
+                                  for reason, label in RETURN_REASON_LABELS.items()],
                          validators=[DataRequired()])
     note = TextAreaField(_l("Why the case is not ours (for the dispatcher)"),
                          validators=[DataRequired(), Length(max=2000)])

@@ -33,10 +33,6 @@ MERGE_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 PREFIX = "merge"
 MAX_OTHERS = 20
 
-REASON_LABELS = {"phone": _l("same phone"), "address": _l("same address and category"),
-                 "text": _l("similar description")}
-
-
 class MergeForm(FlaskForm):
     # The choices change as cases come and go; the numbers are checked in the view.
     cases = SelectMultipleField(_l("Cases to merge"), validate_choice=False)
@@ -54,7 +50,6 @@ def page_context(case: Case) -> dict:
         "merged_in": merge.merged_cases(case),
         "duplicates": [],
         "merge_form": None,
-        "DUPLICATE_REASONS": REASON_LABELS,
     }
     mergeable = case.merged_into_id is None and case.status is not CaseStatus.CLOSED
     if current_user.role in MERGE_ROLES and mergeable:

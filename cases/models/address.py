@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.org import OrgUnit
@@ -16,6 +17,13 @@ class Parity(enum.StrEnum):
     ALL = "all"
     ODD = "odd"
     EVEN = "even"
+
+
+PARITY_LABELS = {
+    Parity.ALL: _l("All numbers"),
+    Parity.ODD: _l("Odd numbers"),
+    Parity.EVEN: _l("Even numbers"),
+}
 
 
 class AddressEntry(db.Model):

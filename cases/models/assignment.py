@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.case import Case
@@ -30,10 +31,26 @@ class ReturnReason(enum.StrEnum):
     OTHER = "other"
 
 
+RETURN_REASON_LABELS = {
+    ReturnReason.NOT_RESPONSIBLE: _l("Not our responsibility"),
+    ReturnReason.WRONG_AREA: _l("Wrong area"),
+    ReturnReason.DUPLICATE: _l("Duplicate"),
+    ReturnReason.INSUFFICIENT_INFORMATION: _l("Insufficient information"),
+    ReturnReason.OTHER: _l("Other"),
+}
+
+
 class AssignmentStatus(enum.StrEnum):
     ASSIGNED = "assigned"  # waiting for the unit to sign (签收)
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+ASSIGNMENT_LABELS = {
+    AssignmentStatus.ASSIGNED: _l("Waiting to be signed for"),
+    AssignmentStatus.ACKNOWLEDGED: _l("Signed for"),
+    AssignmentStatus.RESOLVED: _l("Resolved"),
+}
 
 
 class Assignment(db.Model):

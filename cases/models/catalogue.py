@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.org import OrgUnit
@@ -18,10 +19,24 @@ class Priority(enum.StrEnum):
     EMERGENCY = "emergency"
 
 
+PRIORITY_LABELS = {
+    Priority.NORMAL: _l("Normal"),
+    Priority.URGENT: _l("Urgent"),
+    Priority.EMERGENCY: _l("Emergency"),
+}
+
+
 class RouteTarget(enum.StrEnum):
     UNIT = "unit"  # a fixed unit, usually a department
     STREET_OF_ADDRESS = "street_of_address"
     COMMUNITY_OF_ADDRESS = "community_of_address"
+
+
+TARGET_LABELS = {
+    RouteTarget.UNIT: _l("A fixed unit"),
+    RouteTarget.STREET_OF_ADDRESS: _l("The street of the address"),
+    RouteTarget.COMMUNITY_OF_ADDRESS: _l("The community of the address"),
+}
 
 
 class Category(db.Model):

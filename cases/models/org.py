@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
@@ -16,6 +17,20 @@ class UnitKind(enum.StrEnum):
     STREET = "street"
     COMMUNITY = "community"
     DEPARTMENT = "department"
+
+
+UNIT_KIND_LABELS = {
+    UnitKind.DISTRICT: _l("District"),
+    UnitKind.STREET: _l("Street"),
+    UnitKind.COMMUNITY: _l("Community"),
+    UnitKind.DEPARTMENT: _l("Department"),
+}
+# The kinds of unit the evaluation ranks, as the heading of their ranking.
+UNIT_KIND_PLURAL_LABELS = {
+    UnitKind.STREET: _l("Streets"),
+    UnitKind.COMMUNITY: _l("Communities"),
+    UnitKind.DEPARTMENT: _l("Departments"),
+}
 
 
 # Where each kind of unit sits in the tree: streets and departments under the

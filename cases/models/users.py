@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -25,6 +26,17 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.OPERATOR: _l("Hotline operator"),
+    Role.DISPATCHER: _l("Dispatcher"),
+    Role.UNIT_STAFF: _l("Unit staff"),
+    Role.UNIT_HEAD: _l("Unit head"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.EVALUATOR: _l("Evaluator"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 # Roles that work cases of every unit in the district.

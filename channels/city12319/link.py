@@ -18,9 +18,13 @@ from sqlalchemy import select
 from cases import signals
 from cases.models import Assignment, Case, CaseEvent
 from channels.city12319.models import CityCase, CityPush
+from channels.city12319.push import deliver, push_job_id
+from channels.open311 import clients
+from channels.open311.attributes import parse_datetime
 from channels.open311.models import channel_for
 from channels.open311.updates import update_json
 from core.db import db
+from escalation.deadlines import move_resolve_deadline
 
 CITY_CLIENT = "city-12319"
 CITY_CHANNEL = channel_for(CITY_CLIENT)
@@ -33,6 +37,20 @@ def existing_case(city_case_id: str) -> Case | None:
         select(Case).join(CityCase, CityCase.case_id == Case.id)
         .where(CityCase.city_case_id == city_case_id)
     )
+
+
+def city_fields(given: dict[str, list[str]]) -> tuple[str, datetime | None]:
+    """The city's case number and deadline from a post's attributes;
+    ValueError says what is wrong, in the words of the Open311 answer."""
+    number = (given.get("city_case_id") or [""])[0]
+    if not number:
+        raise ValueError("attribute[city_case_id] is required for the city's requests")
+    if len(number) > MAX_CITY_CASE_ID:
+        raise ValueError(
+            f"attribute[city_case_id] is longer than {MAX_CITY_CASE_ID} characters")
+    raw = (given.get("city_deadline") or [""])[0]
+    deadline = parse_datetime("attribute[city_deadline]", raw) if raw else None
+    return number, deadline
 
 
 def link(case: Case, city_case_id: str, city_deadline: datetime | None) -> CityCase:
@@ -55,8 +73,6 @@ def _city_deadline(assignment: Assignment, **_: Any) -> None:
         select(CityCase.city_deadline).where(CityCase.case_id == assignment.case_id)
     )
     if deadline is not None and assignment.resolve_due != deadline:
-        from escalation.deadlines import move_resolve_deadline
-
         move_resolve_deadline(assignment, deadline)
 
 
@@ -74,12 +90,22 @@ def _event(event: CaseEvent, **_: Any) -> None:
                     payload=update_json(event, case.tracking_number))
     db.session.add(push)
     db.session.flush()
-    from channels.city12319.push import deliver, push_job_id
-
     deliver.after_commit(push.id, job_id=push_job_id(push.id, 0))
 
 
+CITY_LINK = clients.ClientLink(
+    reserved=CITY_ATTRIBUTES,
+    parse=city_fields,
+    existing=lambda fields: existing_case(fields[0]),
+    link=lambda case, fields: link(case, *fields),
+)
+
+
 def connect() -> None:
-    """Listen to the case domain; after escalation.deadlines.connect()."""
+    """Take the city's posts through Open311 and listen to the case domain.
+
+    After escalation.deadlines.connect(): the city's deadline replaces the
+    local one that the deadlines receiver has just set (app factory)."""
+    clients.register(CITY_CLIENT, CITY_LINK)
     signals.assignment_made.connect(_city_deadline)
     signals.event_recorded.connect(_event)

@@ -1,19 +1,19 @@
-"""Reading a POST requests body: the key, the Intake, the attributes, and
-what the city adds. Everything is checked here, at the edge, and refused in
-the standard's words (400, 403, 404)."""
+"""Reading a POST requests body: the key, the Intake and the attributes
+(a client's own reserved attributes are read by its ClientLink, clients.py).
+Everything is checked here, at the edge, and refused in the standard's words
+(400, 403, 404)."""
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
 
 from cases.models import Case
 from channels.intake import Intake
-from channels.open311.attributes import BadAttribute, check, definitions, parse_datetime, posted
+from channels.open311.attributes import BadAttribute, check, definitions, posted
 from channels.open311.models import RequestExtras, channel_for, client_for_key
 from core.db import db
 
@@ -119,27 +119,6 @@ def intake(client_name: str) -> tuple[Intake, dict[str, list[str]]]:
         name=name or None,
         email=email or None,
     ), given
-
-
-def city_fields(
-    client_name: str, given: dict[str, list[str]]
-) -> tuple[str, datetime | None] | None:
-    """The city's case number and deadline, when the city posts."""
-    from channels.city12319.link import CITY_CLIENT, MAX_CITY_CASE_ID
-
-    if client_name != CITY_CLIENT:
-        return None
-    number = (given.get("city_case_id") or [""])[0]
-    if not number:
-        raise Refused(400, "attribute[city_case_id] is required for the city's requests")
-    if len(number) > MAX_CITY_CASE_ID:
-        raise Refused(400, f"attribute[city_case_id] is longer than {MAX_CITY_CASE_ID} characters")
-    raw = (given.get("city_deadline") or [""])[0]
-    try:
-        deadline = parse_datetime("attribute[city_deadline]", raw) if raw else None
-    except BadAttribute as exc:
-        raise Refused(400, str(exc)) from None
-    return number, deadline
 
 
 def extras(case: Case, given: dict[str, list[str]], reserved: frozenset[str]) -> None:

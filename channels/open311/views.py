@@ -17,13 +17,12 @@ from cases.actors import client
 from cases.errors import InvalidRequest
 from cases.models import Case, Category
 from cases.tracking import is_valid
-from channels.city12319 import link as city
 from channels.intake import accept
-from channels.open311 import demo, errors
+from channels.open311 import clients, demo, errors
 from channels.open311.attributes import ServiceAttribute, definitions
 from channels.open311.errors import error
 from channels.open311.formats import FORMATS, respond
-from channels.open311.post import PARAMS, Refused, api_client, city_fields, extras, intake
+from channels.open311.post import PARAMS, Refused, api_client, extras, intake
 from channels.open311.query import BadQuery, requests_query, with_json_data
 from channels.open311.serialise import (
     request_response,
@@ -126,12 +125,21 @@ def service_definition(service_code: str, response_format: str) -> Response:
     return respond(body, "service_definition", fmt)
 
 
-def _existing_city_case(city_case_id: str, fmt: str) -> Response | None:
-    case = city.existing_case(city_case_id)
+def _answered_before(client_link: clients.ClientLink, fields, fmt: str) -> Response | None:
+    case = client_link.existing(fields)
     if case is None:
         return None
     return respond([request_response(case, _tokens().dumps(case.tracking_number))],
                    "requests", fmt, 200)
+
+
+def _client_fields(client_link: clients.ClientLink | None, given: dict[str, list[str]]):
+    if client_link is None:
+        return None
+    try:
+        return client_link.parse(given)
+    except ValueError as exc:
+        raise Refused(400, str(exc)) from None
 
 
 @bp.post("/requests.<response_format>")
@@ -140,26 +148,27 @@ def create_request(response_format: str) -> Response:
     fmt = _check_format(response_format)
     client_name = api_client()
     the_intake, given = intake(client_name)
-    city_case = city_fields(client_name, given)
-    if city_case and (answer := _existing_city_case(city_case[0], fmt)):
-        return answer  # the same city case number never makes two cases
+    client_link = clients.link_for(client_name)  # e.g. the city's 12319 platform
+    fields = _client_fields(client_link, given)
+    if client_link and (answer := _answered_before(client_link, fields, fmt)):
+        return answer  # the same record of the client's never makes two cases
     try:
         case = accept(the_intake, client(client_name))
     except InvalidRequest as exc:
         if exc.field == "category":
             raise Refused(404, f"service_code {the_intake.category_code!r} not found") from exc
         raise Refused(400, f"{PARAMS.get(exc.field, exc.field)} {exc.message}") from exc
-    extras(case, given, reserved=city.CITY_ATTRIBUTES if city_case else frozenset())
+    extras(case, given, reserved=client_link.reserved if client_link else frozenset())
     # The answer is built before the commit, which expires the case: reading
     # it afterwards would load the row again just to echo its tracking number.
     answer = [request_response(case, _tokens().dumps(case.tracking_number))]
     try:
-        if city_case:
-            city.link(case, *city_case)
+        if client_link:
+            client_link.link(case, fields)
         db.session.commit()  # an OperationalError here is answered 503 by `errors`
     except IntegrityError:
-        db.session.rollback()  # another post of the same city case won the race
-        if city_case and (existing := _existing_city_case(city_case[0], fmt)):
+        db.session.rollback()  # another post of the same record won the race
+        if client_link and (existing := _answered_before(client_link, fields, fmt)):
             return existing
         raise
     return respond(answer, "requests", fmt, 201)

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from channels.outbox.models import OutboxMessage, OutboxStatus
-from channels.outbox.senders import SendFailed, sender_for
+from channels.outbox.senders import SendFailed, sender_for, suppressed
 from core.clock import now
 from core.db import db
 from core.queues import enqueue_unless_pending, get_queue, job
@@ -51,7 +51,7 @@ def put(message: OutboxMessage, *, hold_until: datetime | None = None) -> Outbox
     message.attempts = 0
     message.created_at = message.updated_at = now()
     message.next_attempt_at = hold_until
-    reason = _suppressed(message.channel, message.recipient)
+    reason = suppressed(message.channel, message.recipient)
     if reason:
         message.status, message.last_error = OutboxStatus.SUPPRESSED, reason
     db.session.add(message)
@@ -59,16 +59,6 @@ def put(message: OutboxMessage, *, hold_until: datetime | None = None) -> Outbox
     if not reason:
         send.after_commit(message.id, job_id=send_job_id(message.id, 0), at=hold_until)
     return message
-
-
-def _suppressed(channel: str, recipient: str) -> str | None:
-    """Why this message must not be sent at all, or None."""
-    if channel == "sms":
-        from channels.phone.models import is_opted_out
-
-        if is_opted_out(recipient):
-            return "the number opted out of SMS (退订)"
-    return None
 
 
 def _claim(outbox_id: int, source: OutboxStatus, target: OutboxStatus, *,
@@ -106,7 +96,7 @@ def send(outbox_id: int) -> str:
     except LookupError as exc:
         _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.FAILED, last_error=str(exc))
         return str(exc)
-    reason = _suppressed(channel, recipient)
+    reason = suppressed(channel, recipient)
     db.session.rollback()
     if reason:  # opted out while the message waited (quiet hours, a retry)
         _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.SUPPRESSED, last_error=reason)

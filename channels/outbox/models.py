@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models import Case, CaseEvent
@@ -21,6 +22,16 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # given up, with the reason in last_error
     LOCAL = "local"  # no server is configured: kept here for administrators to read
     SUPPRESSED = "suppressed"  # not sent on purpose (the number opted out), reason in last_error
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Waiting to be sent"),
+    OutboxStatus.SENDING: _l("Being sent"),
+    OutboxStatus.SENT: _l("Sent"),
+    OutboxStatus.FAILED: _l("Failed"),
+    OutboxStatus.LOCAL: _l("Kept locally (no mail server)"),
+    OutboxStatus.SUPPRESSED: _l("Not sent (opted out)"),
+}
 
 
 class OutboxMessage(db.Model):

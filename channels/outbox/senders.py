@@ -1,4 +1,7 @@
-"""Senders: one per outbound channel, looked up by the row's channel.
+"""Senders: one per outbound channel, looked up by the row's channel in a
+registry the channels register into (the app factory wires them: email in
+channels/email/sender.py, SMS in channels/phone/sms.py); the outbox knows no
+channel's internals.
 
 A sender delivers one outbox row or raises SendFailed, which says whether
 trying again is safe. It never touches the database: the job owns the row.
@@ -6,19 +9,11 @@ trying again is safe. It never touches the database: the job owns the row.
 
 from __future__ import annotations
 
-import smtplib
-import socket
-import ssl
-from collections.abc import Mapping
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, parseaddr
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from channels.outbox.models import OutboxMessage
-from core.clock import now
-
-MAIL_TIMEOUT = 30.0
 
 
 class SendFailed(Exception):
@@ -38,130 +33,23 @@ class Sender(Protocol):
         """Deliver the message; returns the provider's id for it, if any."""
 
 
-class EmailSender:
-    """Mail through the SMTP server named by MAIL_SERVER (STARTTLS with
-    MAIL_USE_TLS, AUTH with MAIL_USERNAME)."""
+@dataclass(frozen=True)
+class Registration:
+    """A channel's sender, and why a recipient must never be sent to at all."""
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.server = config.get("MAIL_SERVER") or ""
-        self.port = int(config.get("MAIL_PORT") or 25)
-        self.use_tls = bool(config.get("MAIL_USE_TLS"))
-        self.username = config.get("MAIL_USERNAME") or ""
-        self.password = config.get("MAIL_PASSWORD") or ""
-        self.sender = config.get("MAIL_FROM") or ""
-        intake = (config.get("INTAKE_ADDRESSES") or "").split(",")
-        self.reply_to = intake[0].strip()
-
-    def configured(self) -> bool:
-        return bool(self.server)
-
-    def build(self, row: OutboxMessage) -> EmailMessage:
-        mail = EmailMessage(policy=SMTP_POLICY)
-        mail["From"] = self.sender
-        mail["To"] = row.recipient
-        if self.reply_to and parseaddr(self.sender)[1].lower() != self.reply_to.lower():
-            mail["Reply-To"] = self.reply_to  # replies reach the intake server
-        mail["Subject"] = row.subject or ""
-        mail["Date"] = format_datetime(now())
-        if row.message_id:
-            mail["Message-ID"] = row.message_id
-        if row.in_reply_to:
-            mail["In-Reply-To"] = row.in_reply_to
-            mail["References"] = row.in_reply_to
-        if row.purpose == "acknowledgement":
-            # RFC 3834: an automatic reply; well-behaved responders stay quiet.
-            mail["Auto-Submitted"] = "auto-replied"
-        else:
-            mail["Auto-Submitted"] = "auto-generated"
-        mail["X-Auto-Response-Suppress"] = "All"  # Exchange's own vacation replies
-        mail.set_content(row.body, charset="utf-8")
-        return mail
-
-    def send(self, row: OutboxMessage) -> None:
-        data = self.build(row).as_bytes()  # a message that cannot be built never connects
-        envelope_from = parseaddr(self.sender)[1]
-        try:
-            client = smtplib.SMTP(self.server, self.port, timeout=MAIL_TIMEOUT)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise SendFailed(f"cannot connect to {self.server}:{self.port}: {exc}",
-                             retry=True) from exc
-        try:
-            try:
-                client.ehlo_or_helo_if_needed()
-                if self.use_tls:
-                    client.starttls(context=ssl.create_default_context())
-                    client.ehlo()
-                if self.username:
-                    client.login(self.username, self.password)
-                options = ["BODY=8BITMIME"] if client.has_extn("8bitmime") else []
-                code, reply = client.mail(envelope_from, options)
-                _check(code, reply, "MAIL FROM")
-                code, reply = client.rcpt(row.recipient)
-                _check(code, reply, f"RCPT TO <{row.recipient}>")
-            except SendFailed:
-                raise
-            except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
-                # Nothing was handed over yet: trying again later is safe.
-                raise SendFailed(f"{self.server}:{self.port}: {_describe(exc)}",
-                                 retry=True) from exc
-            _send_data(client, data)
-        finally:
-            _close(client)
+    factory: Callable[[Mapping[str, Any]], Sender]
+    suppressed: Callable[[str], str | None] = lambda recipient: None
 
 
-def _send_data(client: smtplib.SMTP, data: bytes) -> None:
-    """DATA, the one step where a broken connection leaves the outcome
-    unknown: the server may have queued the message before we heard its 250.
-    Sending it again could deliver it twice, so that is not retried."""
-    try:
-        code, reply = client.data(data)
-    except smtplib.SMTPDataError as exc:  # the server answered: not accepted
-        raise SendFailed(f"DATA refused: {exc.smtp_code} {_text(exc.smtp_error)}",
-                         retry=400 <= exc.smtp_code < 500) from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise SendFailed(
-            f"the connection failed during DATA ({_describe(exc)}); the message may or "
-            "may not have been delivered, so it is not sent again",
-            retry=False,
-        ) from exc
-    _check(code, reply, "DATA")
+# Filled by the channels (email, phone) when the app factory wires them.
+_registry: dict[str, Registration] = {}
 
 
-def _close(client: smtplib.SMTP) -> None:
-    """QUIT politely; once DATA has its 250, nothing here can undo the delivery."""
-    try:
-        client.quit()
-    except (OSError, smtplib.SMTPException):
-        client.close()
-
-
-def _check(code: int, reply: bytes, step: str) -> None:
-    if 200 <= code < 300:
-        return
-    raise SendFailed(f"{step} refused: {code} {_text(reply)}", retry=400 <= code < 500)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    if isinstance(exc, socket.timeout):
-        return "timed out"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _text(reply: bytes | str) -> str:
-    if isinstance(reply, bytes):
-        return reply.decode("utf-8", "replace")
-    return reply
-
-
-def _sms_sender(config: Mapping[str, Any]) -> Sender:
-    from channels.phone.sms import SmsSender  # the phone channel's; imported late (no cycle)
-
-    return SmsSender(config)
-
-
-SENDERS: dict[str, Any] = {"email": EmailSender, "sms": _sms_sender}
+def register(channel: str, factory: Callable[[Mapping[str, Any]], Sender], *,
+             suppressed: Callable[[str], str | None] | None = None) -> None:
+    """Install `channel`'s sender; `suppressed(recipient)` gives the reason a
+    message must not be sent (an opt-out), or None."""
+    _registry[channel] = Registration(factory, suppressed or (lambda recipient: None))
 
 
 class NoServer:
@@ -180,12 +68,18 @@ KNOWN_CHANNELS = frozenset({"email", "sms"})
 
 
 def sender_for(channel: str, config: Mapping[str, Any]) -> Sender:
-    factory = SENDERS.get(channel)
-    if factory is not None:
-        return factory(config)
+    registration = _registry.get(channel)
+    if registration is not None:
+        return registration.factory(config)
     if channel in KNOWN_CHANNELS:
         return NoServer()
     raise LookupError(
-        f"no sender for channel {channel!r}; the channels are {', '.join(SENDERS)}"
+        f"no sender for channel {channel!r}; the channels are {', '.join(sorted(_registry))}"
     )
+
+
+def suppressed(channel: str, recipient: str) -> str | None:
+    """Why a message to this recipient must not be sent at all, or None."""
+    registration = _registry.get(channel)
+    return registration.suppressed(recipient) if registration else None
 

@@ -15,6 +15,7 @@ from cases.models import Case, Category, EventKind
 from cases.operations import add_citizen_message
 from channels.intake import Intake, accept
 from channels.phone.common import channel_for, e164, hotline_for, valid_phone
+from channels.phone.jobs import fetch_job_id, fetch_recording
 from channels.phone.models import Call
 from core.clock import now
 from core.db import db
@@ -98,8 +99,6 @@ def report(call: Call, category_code: str, recording_url: str | None,
                      message=f"来电录音：{call.recording_url}",
                      data={"channel": case.channel, "call_sid": call.call_sid,
                            "recording_url": call.recording_url})
-        from channels.phone.jobs import fetch_job_id, fetch_recording
-
         fetch_recording.after_commit(call.id, job_id=fetch_job_id(call.id, 0))
     db.session.flush()
     return case

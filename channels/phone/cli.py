@@ -9,15 +9,19 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from cases.states import CaseStatus
 from channels.phone.common import auth_token, hotlines
+from channels.phone.jobs import reconcile_recordings
+from channels.phone.models import Call
+from channels.phone.simulate import RecordingServer, Webhooks
+from channels.phone.simulate import simulate_call as run_call
+from channels.phone.simulate import simulate_sms as run_sms
 from core.db import db
 
 hotline_cli = AppGroup("hotline", help="The 95100 / 12319 hotlines and SMS (Twilio).")
 
 
 def _hooks(url: str | None):
-    from channels.phone.simulate import Webhooks
-
     config = current_app.config
     return Webhooks(server=url or config["PUBLIC_BASE_URL"],
                     public_base=config["PUBLIC_BASE_URL"], token=auth_token(config))
@@ -45,12 +49,9 @@ def _number(hotline: str) -> str:
                    "recording (0: do not wait).")
 def simulate_call(url, hotline, caller, answers, transcript, operator_answers, wait) -> None:
     """Call the hotline with signed webhooks and follow the TwiML like Twilio."""
-    from channels.phone.simulate import RecordingServer
-    from channels.phone.simulate import simulate_call as run
-
     answers = list(answers) or ["1", "路灯不亮"]
     with RecordingServer() as recordings:
-        result = run(_hooks(url), caller=caller, called=_number(hotline), answers=answers,
+        result = run_call(_hooks(url), caller=caller, called=_number(hotline), answers=answers,
                      recording_url=recordings.url, transcript=transcript,
                      operator_answers=operator_answers, echo=click.echo)
         click.echo(f"Call {result.call_sid} ended.")
@@ -62,9 +63,6 @@ def simulate_call(url, hotline, caller, answers, transcript, operator_answers, w
 
 def _report_call(call_sid: str, wait: float, recordings) -> None:
     """What the database says about the call, once the worker has had its turn."""
-    from cases.states import CaseStatus
-    from channels.phone.models import Call
-
     deadline = time.monotonic() + wait
     while True:
         db.session.rollback()
@@ -106,11 +104,9 @@ def _report_call(call_sid: str, wait: float, recordings) -> None:
 @click.argument("body")
 def simulate_sms(url, sender, hotline, sid, repeat, body) -> None:
     """Send BODY as an SMS to the hotline's number with a signed webhook."""
-    from channels.phone.simulate import simulate_sms as run
-
     hooks = _hooks(url)
     for _ in range(max(1, repeat)):
-        sid, replies = run(hooks, sender=sender, to=_number(hotline), body=body,
+        sid, replies = run_sms(hooks, sender=sender, to=_number(hotline), body=body,
                            message_sid=sid)
         click.echo(f"SMS {sid} → reply: {' / '.join(replies) or '(none)'}")
 
@@ -118,6 +114,4 @@ def simulate_sms(url, sender, hotline, sid, repeat, body) -> None:
 @hotline_cli.command("fetch-recordings")
 def fetch_recordings() -> None:
     """Re-enqueue every call recording still waiting to be fetched."""
-    from channels.phone.jobs import reconcile_recordings
-
     click.echo(f"{reconcile_recordings()} recording(s) to fetch re-enqueued.")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -30,6 +31,22 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 30.0
 MAX_BODY = 1600  # Twilio's limit for one message (it splits into segments itself)
+
+
+# Twilio's delivery reports of an SMS we sent (MessageStatus).
+SMS_DELIVERY_LABELS = {
+    "queued": _l("queued at the provider"),
+    "sending": _l("being sent by the provider"),
+    "sent": _l("passed to the carrier"),
+    "delivered": _l("delivered"),
+    "undelivered": _l("not delivered"),
+    "failed": _l("failed at the provider"),
+}
+
+
+def opt_out_reason(phone: str) -> str | None:
+    """Why the outbox must not send SMS to this number at all, or None."""
+    return "the number opted out of SMS (退订)" if is_opted_out(phone) else None
 
 
 class SmsSender:

@@ -26,9 +26,9 @@ from cases.operations import add_citizen_message, supply_information
 from cases.states import CaseStatus
 from channels.intake import MAX_DESCRIPTION, Intake, accept
 from channels.phone import texts
+from channels.phone.blueprint import bp, twiml
 from channels.phone.common import TRACKING, e164, valid_phone
 from channels.phone.models import SmsMessage, SmsOptOut
-from channels.phone.views import bp, twiml
 from core.clock import now
 from core.db import db
 

@@ -21,16 +21,17 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
+from flask_babel import force_locale
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from app.web import STATUS_LABELS
 from cases.models import Case
+from cases.states import STATUS_LABELS
 from cases.timeline import latest_public_update
 from cases.tracking import is_valid
 from channels.phone import calls, menu, texts
+from channels.phone.blueprint import bp, twiml
 from channels.phone.common import heard_digits, public_url
-from channels.phone.views import bp, twiml
 from core.db import db
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,6 @@ def check() -> Response:
     call = calls.open_call(request.form)
     calls.set_outcome(call, calls.CHECKED)
     caller = call.from_number
-    from flask_babel import force_locale
-
     with force_locale(texts.LOCALE):
         status = str(STATUS_LABELS[case.status])
     say(response, texts.case_status(number, status))

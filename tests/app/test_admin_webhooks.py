@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
-from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
 from cases.models import ActorKind, CaseEvent, EventKind, OrgUnit
+from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from core.db import db
-from tests.api.test_webhooks import Receiver
 from tests.app.test_admin_keys import shown_secret
+from tests.channels.webhooks.test_deliver import Receiver
 from tests.support import audit_rows, login
 
 

@@ -20,7 +20,7 @@ from core.db import db
 from escalation import operations as supervision
 from escalation.jobs import sweep
 from escalation.models import Extension, ExtensionStatus
-from tests.supervision.helpers import at, reload, user
+from tests.app.supervision.helpers import at, reload, user
 
 COMMENT = "请于今日内联系燃气公司，明天上午前反馈迁改方案"
 REASON = "需协调燃气公司迁改地下管线"

@@ -7,15 +7,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import flask
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
 from cases.models import Category
 from channels.open311.attributes import ServiceAttribute
+from channels.open311.models import ApiKey
 from core.db import db
-from tests.channels.open311_schemas import validate, validate_error
+from tests.channels.open311.schemas import validate, validate_error
 
 V2 = "/open311/v2"
 ROAD = "港湾路15号"
@@ -136,8 +139,26 @@ def attributes() -> Category:
 
 
 @pytest.fixture
-def city_key(app, monkeypatch) -> str:
-    """The city's 12319 platform holds a key of its own."""
-    monkeypatch.setitem(app.config, "OPEN311_API_KEYS",
-                        f"test-client=test-key,city-12319={CITY_KEY}")
-    return CITY_KEY
+def db_key() -> str:
+    """A key issued from the database to a client called `huangpu-wechat`."""
+    row, key = ApiKey.issue("huangpu-wechat")
+    db.session.add(row)
+    db.session.commit()
+    return key
+
+
+@pytest.fixture
+def commit_fails_once(monkeypatch):
+    """The database goes away at the first commit a request makes (commits
+    the test itself makes outside a request go through)."""
+    real_commit = db.session.commit
+    failed: list[str] = []
+
+    def commit() -> None:
+        if flask.has_request_context() and not failed:
+            failed.append(flask.request.path)
+            raise OperationalError("COMMIT", {}, Exception("could not connect to server"))
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    return failed

@@ -19,7 +19,7 @@ from tests.channels.open311.conftest import (
     post,
     xml_to_obj,
 )
-from tests.channels.open311_schemas import validate
+from tests.channels.open311.schemas import validate
 
 REQUEST_RESPONSE = "array-of:swagger.json#/definitions/RequestResponse"
 TOKEN_RESPONSE = "array-of:swagger.json#/definitions/TokenResponse"

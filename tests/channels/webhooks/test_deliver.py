@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
-from app.api.webhooks import (
+from cases.models.users import User
+from cases.operations import acknowledge
+from channels.webhooks.deliver import (
     MAX_AGE_SECONDS,
     RETRY_DELAYS,
     SIGNATURE_HEADER,
@@ -21,8 +22,7 @@ from app.api.webhooks import (
     sign,
     verify,
 )
-from cases.models.users import User
-from cases.operations import acknowledge
+from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from core.db import db
 from tests.channels.mail import run_scheduled
 

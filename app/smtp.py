@@ -1,5 +1,8 @@
-"""`python -m channels.email`: the SMTP intake on SMTP_HOST:SMTP_PORT until
-SIGINT or SIGTERM (the Procfile's `smtp:` process and a `make run` child)."""
+"""`python -m app.smtp`: the SMTP intake on SMTP_HOST:SMTP_PORT until
+SIGINT or SIGTERM (the Procfile's `smtp:` process and a `make run` child).
+
+The process lives in the top floor because it builds the whole app; the
+channel itself is channels/email."""
 
 from __future__ import annotations
 

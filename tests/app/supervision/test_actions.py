@@ -12,7 +12,7 @@ from cases.states import CaseStatus
 from core.db import db
 from escalation import operations as supervision
 from escalation.models import Extension, ExtensionStatus
-from tests.supervision.helpers import at, reload, user
+from tests.app.supervision.helpers import at, reload, user
 from tests.support import login
 
 

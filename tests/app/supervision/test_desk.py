@@ -12,7 +12,7 @@ from cases import operations
 from core.db import db
 from escalation import operations as supervision
 from escalation.jobs import sweep
-from tests.supervision.helpers import at, user
+from tests.app.supervision.helpers import at, user
 from tests.support import login
 
 

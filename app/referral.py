@@ -1,6 +1,7 @@
-"""Staff side of the referral up (上报): a supervisor refers a case to the
-city from the case page. The case page shows a button posting here (field
-`reason`); the answer is a redirect back with a message."""
+"""Staff side of the referral up (上报, channels/city12319/referral.py): a
+supervisor refers a case to the city from the case page. The case page
+shows a button posting here (field `reason`); the answer is a redirect back
+with a message."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from cases.models import Priority
 from core.db import db
 from escalation.limits import current_calendar
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
-from tests.supervision.helpers import at
+from tests.app.supervision.helpers import at
 from tests.support import login
 
 

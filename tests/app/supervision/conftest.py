@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.supervision.helpers import at
+from tests.app.supervision.helpers import at
 
 
 @pytest.fixture

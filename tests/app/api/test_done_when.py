@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from cases.models import OrgUnit
 from core.db import db
-from tests.api.conftest import Api
+from tests.app.api.conftest import Api
 from tests.html import parse
 from tests.support import login
 

@@ -15,17 +15,14 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
-from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
-from app.api.serialize import iso
 from cases import signals
 from cases.models import CaseEvent
+from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from core.clock import now
 from core.db import db
 from core.queues import enqueue_unless_pending, job
@@ -38,7 +35,6 @@ TIMEOUT_SECONDS = 10
 MAX_AGE_SECONDS = 300
 TIMESTAMP_HEADER = "X-Xietong-Timestamp"
 SIGNATURE_HEADER = "X-Xietong-Signature"
-_NEW = "xietong_new_webhook_deliveries"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -68,11 +64,13 @@ def connect() -> None:
 
 
 def _on_event(event: CaseEvent) -> None:
-    """A delivery for each active webhook of a unit assigned to the case.
+    """A delivery for each active webhook of a unit assigned to the case,
+    its job queued with the transaction's other jobs (enqueued once it
+    commits, dropped on rollback).
 
     The event and a new assignment are not flushed yet: units are read from
-    the objects, and the jobs are queued once the rows have ids (see
-    _enqueue_new)."""
+    the objects. Only when a unit has a webhook is the session flushed, for
+    the delivery's id; most events cost no statement here."""
     case = event.case
     with db.session.no_autoflush:
         unit_ids = {a.unit_id or (a.unit.id if a.unit else None) for a in case.assignments}
@@ -83,33 +81,19 @@ def _on_event(event: CaseEvent) -> None:
             Webhook.unit_id.in_(unit_ids), Webhook.active.is_(True))).all()
     if not hooks:
         return
-    new = db.session.info.setdefault(_NEW, [])
-    for hook in hooks:
-        delivery = WebhookDelivery(webhook=hook, case=case, event=event, created_at=now(),
-                                   status=DeliveryStatus.PENDING)
-        db.session.add(delivery)
-        new.append(delivery)
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _enqueue_new(session: Session) -> None:
-    """The new deliveries get their ids; their jobs then go with the commit's
-    other jobs (core.queues: enqueued once it commits, dropped on rollback)."""
-    new = session.info.pop(_NEW, None)
-    if not new:
-        return
-    session.flush()
-    for delivery in new:
-        if delivery.id is not None:
-            deliver.after_commit(delivery.id, job_id=delivery_job_id(delivery.id, 0))
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _drop_on_rollback(session: Session, previous_transaction) -> None:
-    session.info.pop(_NEW, None)
+    deliveries = [WebhookDelivery(webhook=hook, case=case, event=event, created_at=now(),
+                                  status=DeliveryStatus.PENDING) for hook in hooks]
+    db.session.add_all(deliveries)
+    db.session.flush()
+    for delivery in deliveries:
+        deliver.after_commit(delivery.id, job_id=delivery_job_id(delivery.id, 0))
 
 
 # -- the delivery job -----------------------------------------------------------------
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
 
 
 def payload(delivery: WebhookDelivery) -> dict:

@@ -23,7 +23,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "open311"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "open311"
 ENV_VAR = "OPEN311_SCHEMAS_DIR"
 
 # The standard defines no schema for its error body; this is the shape the
