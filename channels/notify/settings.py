@@ -21,7 +21,6 @@ DEFAULTS = {
     "CALLBACK_QUEUE_HOURS": "24",  # unanswered this long: the operator calls
     "CALLBACK_TIMEOUT_DAYS": "7",  # unanswered this long: closed "not rated"
     "TRACK_LINK_DAYS": "90",  # how long a signed link from a message works
-    "OUTBOX_API_KEYS": "",  # comma-separated keys for GET /api/v1/outbox
 }
 
 
