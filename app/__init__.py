@@ -41,10 +41,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app import cli, web
+    from app import cli, security, web
 
     cli.init_app(app)
     web.init_app(app)
+    security.init_app(app)  # headers on every answer; TRUSTED_PROXIES
     return app
 
 

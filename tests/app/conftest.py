@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.conftest import cli, token  # noqa: F401 - fixtures: tokens by the real CLI
 from tests.support import login
 
 
