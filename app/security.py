@@ -14,6 +14,11 @@ Headers (set unless a view chose its own):
   another site; same-origin requests keep the full Referer, which Flask-WTF's
   CSRF check needs over HTTPS (`no-referrer` would break every form there).
 
+Forms are decoded strictly (channels.encoding): a view that does not answer
+a field of invalid UTF-8 itself (Open311, the web form) never sees one; the
+request is refused with a 400 naming the field, in the blueprint's own
+error format where it has one (the API's JSON), else the site's error page.
+
 Proxies: `TRUSTED_PROXIES` hops of X-Forwarded-For/-Proto/-Host are believed
 (Werkzeug's ProxyFix). Behind a load balancer that makes `remote_addr` the
 citizen's address, so each citizen has their own `/track` budget; with 0 (the
@@ -22,8 +27,13 @@ default) a forged X-Forwarded-For changes nothing.
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import flask
+from flask import Flask, Response, current_app, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from channels.encoding import StrictFormDataParser, describe, undecodable
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -32,13 +42,49 @@ HEADERS = {
 }
 CSP = "Content-Security-Policy"
 FRAME_ANCESTORS = "frame-ancestors 'none'"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class Request(flask.Request):
+    """Forms decoded strictly as UTF-8 (channels.encoding)."""
+
+    form_data_parser_class = StrictFormDataParser
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = Request
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(refuse_undecodable_forms)
     app.after_request(security_headers)
+
+
+class UndecodableForm(BadRequest):
+    """400: form fields that are not valid UTF-8. A blueprint's own handler
+    answers it in its format; with none, it renders the site's error page."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        super().__init__(describe(fields))
+        self.fields = fields
+
+    def get_body(self, environ=None, scope=None) -> str:
+        return render_template(
+            "error.html", code=400, title=_("The form could not be read"),
+            message=_("%(fields)s: the text sent is not valid UTF-8. Please go back, "
+                      "check it and send the form again.", fields=", ".join(self.fields)))
+
+
+def refuse_undecodable_forms() -> None:
+    """Refuse a form with undecodable fields unless the view answers them."""
+    if request.mimetype not in FORM_TYPES:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or getattr(view, "answers_undecodable", False):
+        return
+    fields = undecodable(request.form)
+    if fields:
+        raise UndecodableForm(fields)
 
 
 def security_headers(response: Response) -> Response:

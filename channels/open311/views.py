@@ -19,12 +19,21 @@ from cases.errors import InvalidRequest
 from cases.models import Case, Category
 from cases.tracking import is_valid
 from channels.city12319 import link as city
+from channels.encoding import answers_undecodable
 from channels.intake import accept
 from channels.open311 import demo, errors
 from channels.open311.attributes import ServiceAttribute, definitions
 from channels.open311.errors import error
 from channels.open311.formats import FORMATS, respond
-from channels.open311.post import PARAMS, Refused, api_client, city_fields, extras, intake
+from channels.open311.post import (
+    PARAMS,
+    Refused,
+    api_client,
+    check_encoding,
+    city_fields,
+    extras,
+    intake,
+)
 from channels.open311.query import BadQuery, requests_query, with_json_data
 from channels.open311.serialise import (
     request_response,
@@ -135,8 +144,10 @@ def _existing_city_case(city_case_id: str, fmt: str) -> Response | None:
 
 @bp.post("/requests.<response_format>")
 @limited
+@answers_undecodable
 def create_request(response_format: str) -> Response:
     fmt = _check_format(response_format)
+    check_encoding()  # before the key: a form with a bad byte is read as sent, or refused
     client_name = api_client()
     the_intake, given = intake(client_name)
     city_case = city_fields(client_name, given)

@@ -1,11 +1,13 @@
 """Fixtures of the email channel: the intake server and an SMTP sink, both
-real servers on free ports, each in a thread of its own."""
+real servers on free ports, each in a thread of its own; and the API's token
+fixtures, for the outbox API and the channels' API tests."""
 
 from __future__ import annotations
 
 import pytest
 
 from channels.email.server import IntakeServer
+from tests.api.conftest import cli, token  # noqa: F401 - fixtures: tokens by the real CLI
 from tests.channels.mail import Sink, free_port
 
 
