@@ -106,3 +106,15 @@ def test_a_session_id_without_its_generation_is_not_accepted(app):
         session["_user_id"] = str(user("admin").id)
         session["_fresh"] = True
     assert sent_to_sign_in(client.get("/admin/users"))
+
+
+def test_switching_off_by_csv_import_ends_the_sessions_for_good(app, cli, tmp_path):
+    """Every way of switching a user off ends their sessions, not only the page."""
+    _, copy = signed_in(app, "renshe")
+    assert copy.get("/workbench").status_code == 200
+    csv = tmp_path / "users.csv"
+    for active in ("0", "1"):
+        csv.write_text(f"username,role,unit,active\nrenshe,unit_staff,labour,{active}\n")
+        assert cli("import", "users", str(csv)).exit_code == 0
+    assert user("renshe").active is True
+    assert sent_to_sign_in(copy.get("/workbench"))
