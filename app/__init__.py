@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from app import api as rest_api  # /api/v1 cases, /api/openapi.json, tokens
-from app import cli, web
+from app import cli, security, web
 from app.admin import bp as admin_bp
 from app.admin.api import bp as outbox_api_bp
 from app.admin.templates import bp as templates_bp
@@ -92,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(hotline_cli)
     cli.init_app(app)
     web.init_app(app)
+    security.init_app(app)  # headers on every answer; TRUSTED_PROXIES
     return app
 
 

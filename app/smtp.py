@@ -32,7 +32,9 @@ def main() -> int:
     try:
         server.start()
     except OSError as exc:
-        log.error("cannot listen on %s:%s: %s", server.host, server.port, exc)
+        log.error("SMTP intake: cannot listen on %s:%s (%s); set SMTP_PORT to a free port "
+                  "/ 邮件受理无法监听，请用 SMTP_PORT 换一个可用端口",
+                  server.host, server.port, exc)
         return 1
     log.info("SMTP intake listening on %s:%s for %s", server.host, server.port,
              ", ".join(sorted(intake_addresses(app.config))))

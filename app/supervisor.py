@@ -30,6 +30,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from app.demo.loader import DATA, DEMO_PASSWORD
+from app.ports import Listener, problems
 from core.config import DEFAULT_INTAKE_ADDRESSES, ROOT, embedded_redis_socket, smtp_address
 from core.queues import QUEUES
 
@@ -199,15 +200,28 @@ def announce(url: str, smtp: str = "") -> None:
     print("\n".join(lines), flush=True)
 
 
+def ports_taken(port: int) -> bool:
+    """Print a line for each port the web app or the SMTP intake cannot
+    have, before anything starts (True when there was one)."""
+    smtp_host, smtp_port = smtp_address()
+    lines = problems([Listener("网页 web", "127.0.0.1", port, "PORT"),
+                      Listener("邮件受理 SMTP intake", smtp_host, smtp_port, "SMTP_PORT")])
+    for line in lines:
+        print(line, file=sys.stderr, flush=True)
+    return bool(lines)
+
+
 def main() -> int:
+    load_dotenv(ROOT / ".env", override=False)  # the same settings the children will read
+    port = int(os.environ.get("PORT") or 5000)
+    if ports_taken(port):
+        return 1  # nothing was started
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s [supervisor] %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    load_dotenv(ROOT / ".env", override=False)  # the same settings the children will read
     instance = Path(os.environ.get("XIETONG_INSTANCE") or ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
-    port = int(os.environ.get("PORT") or 5000)
     url = f"http://127.0.0.1:{port}"
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, FLASK_APP="app", PYTHONPATH=pythonpath,

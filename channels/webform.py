@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +21,7 @@ from cases.citizens import InvalidPhone, normalise_phone
 from cases.errors import InvalidRequest
 from cases.events import IncomingFile
 from cases.models import Category
+from channels.encoding import answers_undecodable, undecodable
 from channels.intake import MAX_ADDRESS, MAX_DESCRIPTION, Intake, accept
 from core.db import db
 from core.i18n import localname
@@ -113,7 +114,19 @@ FIELD_FOR = {"description": "description", "address": "address", "lat": "address
              "phone": "phone", "category": "category"}
 
 
+def _undecodable_fields(form: SubmitForm) -> bool:
+    """Put a clear error on each field whose bytes were not valid UTF-8 (a
+    client other than a browser sent them): the text would not be what the
+    citizen wrote. True when there was one."""
+    names = [name for name in undecodable(request.form) if name in form._fields]
+    for name in names:
+        field = form[name]
+        field.errors = [*field.errors, _("This text is not valid UTF-8; please type it again.")]
+    return bool(names)
+
+
 @bp.route("/submit", methods=["GET", "POST"])
+@answers_undecodable
 def submit():
     form = SubmitForm()
     form.category.choices = _category_choices()
@@ -121,6 +134,8 @@ def submit():
         return render_template("public/submit.html", form=form)
     valid = form.validate()
     photos = _read_photos(form)  # checked even when another field is wrong: all errors at once
+    if _undecodable_fields(form):
+        return render_template("public/submit.html", form=form), 400
     if not valid or photos is None:
         return render_template("public/submit.html", form=form)
     intake = Intake(

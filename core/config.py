@@ -27,6 +27,17 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hops(value: str | None) -> int:
+    """TRUSTED_PROXIES: a count of proxy hops; a typo must not start the app
+    trusting (or distrusting) every forwarded address unnoticed."""
+    if value is None or value.strip() == "":
+        return 0
+    if not value.strip().isdigit():
+        raise ValueError(f"TRUSTED_PROXIES={value!r}: give the number of proxies in front "
+                         "of the web process (0 when clients connect directly)")
+    return int(value)
+
+
 def _secret_key(instance: Path) -> str:
     """A stable secret for the embedded default, kept under instance/."""
     path = instance / "secret_key"
@@ -102,6 +113,9 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
+        # Proxies in front of the web process whose X-Forwarded-For/-Proto/-Host
+        # are believed (app.security). 0: none, the peer is the client.
+        "TRUSTED_PROXIES": _hops(env("TRUSTED_PROXIES")),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -24,7 +24,7 @@ from core.cache import forget_all
 from core.clock import FrozenClock, SystemClock
 from core.db import db
 from core.web import limiter
-from tests.support import EmbeddedRedis, run_jobs
+from tests.support import Api, EmbeddedRedis, run_jobs
 
 
 @pytest.fixture(scope="session")
@@ -184,5 +184,41 @@ def make_case():
         case = accept(Intake(**values), CITIZEN)
         db.session.commit()
         return case
+
+    return make
+
+
+# -- the CLI and the REST API, as department systems use them ---------------------
+
+
+@pytest.fixture
+def cli(app):
+    def run(*args: str):
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=list(args))
+        db.session.expire_all()
+        return result
+
+    return run
+
+
+@pytest.fixture
+def token(cli):
+    """`token("chengguan")`: a new token from `flask api-token create`."""
+
+    def make(username: str) -> str:
+        result = cli("api-token", "create", username)
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip().splitlines()[-1]
+
+    return make
+
+
+@pytest.fixture
+def api(client, token):
+    """`api("chengguan")`: a client acting with a fresh token of that user."""
+
+    def make(username: str | None) -> Api:
+        return Api(client, token(username) if username else None)
 
     return make

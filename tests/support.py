@@ -69,3 +69,19 @@ def audit_rows(target_type: str, target_id: str | None = None) -> list:
     if target_id is not None:
         query = query.where(AdminAuditEvent.target_id == target_id)
     return list(db.session.scalars(query.order_by(AdminAuditEvent.id)))
+
+
+class Api:
+    """The test client with a bearer token; JSON in, JSON out."""
+
+    def __init__(self, client, token: str | None) -> None:
+        self.client, self.token = client, token
+
+    def _headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path: str, **params):
+        return self.client.get(f"/api/v1{path}", query_string=params, headers=self._headers())
+
+    def post(self, path: str, body: dict | None = None):
+        return self.client.post(f"/api/v1{path}", json=body or {}, headers=self._headers())

@@ -1,18 +1,21 @@
-"""GET /api/v1/outbox: the outbox as JSON, newest first, for administrators
-(signed in) or a monitoring tool with a key from OUTBOX_API_KEYS
-(`Authorization: Bearer <key>`)."""
+"""GET /api/v1/outbox: the outbox as JSON, newest first, for administrators:
+a per-user bearer token (`Authorization: Bearer <token>` from `flask api-token
+create`), checked exactly as the rest of /api/v1, or a signed-in
+administrator's session. A monitoring tool gets a token of an administrator
+account of its own; there is no separate kind of key."""
 
 from __future__ import annotations
 
-import hmac
+import os
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.api import authenticate
+from app.api import error as api_error
 from cases.models.users import Role
 from channels.outbox.models import OutboxMessage, OutboxStatus
-from core.config import setting
 from core.db import db
 from core.web import csrf
 
@@ -20,35 +23,43 @@ bp = Blueprint("outbox_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_PER_PAGE = 200
+RETIRED_SETTING = "OUTBOX_API_KEYS"
 
 
 def _error(status: int, code: str, message: str):
     return jsonify({"error": code, "message": message}), status
 
 
-def _key_ok() -> bool:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return False
-    given = header[len("Bearer "):].strip().encode()
-    keys = [k.strip() for k in setting("OUTBOX_API_KEYS").split(",") if k.strip()]
-    return any(hmac.compare_digest(given, key.encode()) for key in keys)
+@bp.record_once
+def _warn_retired_setting(state) -> None:
+    """A deployment that still sets the old keys hears why they stopped working."""
+    if os.environ.get(RETIRED_SETTING) or state.app.config.get(RETIRED_SETTING):
+        state.app.logger.warning(
+            "%s is no longer read: give the monitoring tool a token of an administrator "
+            "(flask api-token create USER)", RETIRED_SETTING)
 
 
-def _allowed() -> bool:
-    if current_user.is_authenticated and current_user.role is Role.ADMIN:
-        return True
-    return _key_ok()
+@bp.before_request
+def _administrators_only():
+    """A bearer token when one is sent (the same check as every /api/v1
+    endpoint), else the session; then the role: administrators only."""
+    if "Authorization" in request.headers or not current_user.is_authenticated:
+        refused = authenticate()
+        if refused is not None:
+            return refused
+        user = g.api_user
+    else:
+        user = current_user
+    if user.role is not Role.ADMIN:
+        return api_error(403, "forbidden",
+                         f"the role {user.role.value} may not read the outbox: "
+                         "administrators only")
+    return None
 
 
 @bp.get("/outbox")
 def outbox():
     """`?status=`, `?channel=`, `?page=`, `?per_page=` (at most 200)."""
-    if not _allowed():
-        if current_user.is_authenticated or request.headers.get("Authorization"):
-            return _error(403, "forbidden", "administrators only")
-        return _error(401, "unauthorized", "sign in as an administrator or send "
-                      "Authorization: Bearer <key>")
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(),
                                           OutboxMessage.id.desc())
     status = request.args.get("status")

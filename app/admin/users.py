@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
@@ -201,6 +201,8 @@ def user_password(user_id: int):
             password_form.password.errors.append(str(error))
         else:
             db.session.commit()
+            if user.id == _actor().id:  # every other session ends; this browser stays in
+                login_user(user)
             flash(_("The password of %(name)s was changed. Tell them in person, not by mail.",
                     name=user.username), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))

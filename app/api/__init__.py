@@ -65,6 +65,13 @@ def _bearer() -> str | None:
 @bp.before_request
 def _authenticate():
     """Every endpoint needs a live token of an active user."""
+    return authenticate()
+
+
+def authenticate():
+    """The one bearer-token check of /api/v1 (the outbox API uses it too):
+    None when the token is live and its user active (g.api_user is set),
+    else the 401 answer."""
     given = _bearer()
     if given is None:
         return error(401, "unauthorized", "send Authorization: Bearer <token>")

@@ -23,6 +23,7 @@ from cases.models import Assignment, Case, OrgUnit
 from cases.models.assignment import ReturnReason
 from cases.models.users import UNIT_ROLES
 from cases.states import CaseStatus
+from channels.encoding import UndecodableJson, json_body
 from core.clock import SHANGHAI
 from core.db import db
 from escalation import operations as supervision
@@ -114,7 +115,16 @@ def get_case(tracking_number: str):
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True) if request.content_length else {}
+    """The JSON object sent; a field whose text is not valid UTF-8 is named
+    (400), never stored changed nor taken for a body that is not JSON."""
+    data: Any = {}
+    if request.content_length:
+        try:
+            data = json_body(request.get_data()) if request.is_json else None
+        except UndecodableJson as exc:
+            raise ApiError(400, "invalid_parameter", str(exc), field=exc.field) from None
+        except ValueError:
+            data = None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_body", "send a JSON object (Content-Type: application/json)")
     return data

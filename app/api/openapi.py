@@ -145,7 +145,10 @@ def _paths() -> dict:
                          "description": "The new day; the deadline is its close of work"},
              "reason": _TEXT}, ["new_due", "reason"]),
         "/api/v1/outbox": {"get": {
-            "summary": "The outbox (administrators, or a key from OUTBOX_API_KEYS)",
+            "summary": "The outbox, newest first (administrators)",
+            "description": "An administrator's token, like every endpoint here; another "
+                           "role's token answers 403. A monitoring tool gets a token of "
+                           "an administrator account of its own.",
             "tags": ["administration"], "security": BEARER,
             "parameters": [
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": [

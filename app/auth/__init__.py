@@ -26,8 +26,16 @@ login_manager.login_message = _l("Please sign in to see this page.")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The session's user, while the session belongs to the user's current
+    generation (User.get_id) and the user is active; else signed out."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # a session from before generations: sign in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -62,6 +70,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()  # every device's session, not only this browser's
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."))
     return redirect(url_for("public.index"))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cases.models.org import OrgUnit
@@ -56,6 +56,9 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The generation of the user's sign-ins, part of every session's id
+    # (get_id): raising it ends every session of the user, on every device.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[OrgUnit | None] = relationship()
 
@@ -63,11 +66,30 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """What the session keeps (Flask-Login's alternative token): the id and
+        the generation, so a cookie copied before a sign-out stops working."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign the user out everywhere (not committed)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    @validates("active")
+    def _switched_off(self, key: str, active: bool) -> bool:
+        """Switching a user off, by any path (the admin page, a CSV import),
+        ends their sessions, so switching them on again revives none."""
+        if self.active and not active:
+            self.end_sessions()
+        return active
+
     def set_password(self, password: str) -> None:
+        """A new password ends every session signed in with the old one."""
         if len(password) < 8:
             raise ValueError("a password needs at least 8 characters")
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

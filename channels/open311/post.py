@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, request
 
 from cases.models import Case
+from channels.encoding import describe, undecodable
 from channels.intake import Intake
 from channels.open311.attributes import BadAttribute, check, definitions, posted
 from channels.open311.models import RequestExtras, channel_for, client_for_key
@@ -54,6 +55,14 @@ def _coordinate(name: str) -> float | None:
     if not math.isfinite(value):
         raise Refused(400, f"{name} must be a finite number")
     return value
+
+
+def check_encoding() -> None:
+    """Every field exactly as sent, or a 400 naming the one that is not
+    UTF-8: no replaced character stored, no form dropped for one bad byte."""
+    fields = undecodable(request.form)
+    if fields:
+        raise Refused(400, describe(fields))
 
 
 def api_client() -> str:

@@ -17,12 +17,13 @@ from cases.actors import client
 from cases.errors import InvalidRequest
 from cases.models import Case, Category
 from cases.tracking import is_valid
+from channels.encoding import answers_undecodable
 from channels.intake import accept
 from channels.open311 import clients, demo, errors
 from channels.open311.attributes import ServiceAttribute, definitions
 from channels.open311.errors import error
 from channels.open311.formats import FORMATS, respond
-from channels.open311.post import PARAMS, Refused, api_client, extras, intake
+from channels.open311.post import PARAMS, Refused, api_client, check_encoding, extras, intake
 from channels.open311.query import BadQuery, requests_query, with_json_data
 from channels.open311.serialise import (
     request_response,
@@ -144,8 +145,10 @@ def _client_fields(client_link: clients.ClientLink | None, given: dict[str, list
 
 @bp.post("/requests.<response_format>")
 @limited
+@answers_undecodable
 def create_request(response_format: str) -> Response:
     fmt = _check_format(response_format)
+    check_encoding()  # before the key: a form with a bad byte is read as sent, or refused
     client_name = api_client()
     the_intake, given = intake(client_name)
     client_link = clients.link_for(client_name)  # e.g. the city's 12319 platform

@@ -1,10 +1,23 @@
-"""GET /api/v1/outbox: newest first, for administrators (signed in) or a key
-holder (Authorization: Bearer); everyone else gets a JSON error."""
+"""GET /api/v1/outbox: newest first, for administrators, signed in or with
+a per-user token (Authorization: Bearer) like every /api/v1 endpoint;
+everyone else gets a JSON error."""
 
 from __future__ import annotations
 
+import pytest
+
+from cases.models.users import Role
 from tests.channels.notify.flow import E164, dispatched
 from tests.support import login
+
+# A demo user of every role.
+USERS = {Role.OPERATOR: "operator", Role.DISPATCHER: "dispatcher",
+         Role.UNIT_STAFF: "huangpu-staff", Role.UNIT_HEAD: "huangpu-head",
+         Role.SUPERVISOR: "supervisor", Role.EVALUATOR: "evaluator", Role.ADMIN: "admin"}
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_administrators_read_the_outbox_newest_first(client, make_case, work, clock):
@@ -33,13 +46,50 @@ def test_filters_and_paging(client, make_case, work):
     assert client.get("/api/v1/outbox?per_page=0").status_code == 400
 
 
-def test_a_key_or_nothing(client, app, monkeypatch):
+def test_a_monitoring_tool_reads_it_with_an_administrators_token(client, token, make_case,
+                                                                work):
+    dispatched(make_case, work, channel="phone-95100")
+    response = client.get("/api/v1/outbox?per_page=1", headers=bearer(token("admin")))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == 2 and [m["purpose"] for m in body["messages"]] == ["dispatched"]
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
+def test_every_other_roles_token_is_403(client, token, role):
+    response = client.get("/api/v1/outbox", headers=bearer(token(USERS[role])))
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "forbidden"
+    assert "administrators only" in response.get_json()["message"]
+
+
+def test_no_token_an_unknown_or_revoked_one_is_401(client, token, cli):
+    for response in (client.get("/api/v1/outbox"),
+                     client.get("/api/v1/outbox", headers=bearer("xt_not-a-token"))):
+        assert response.status_code == 401
+        assert response.get_json()["error"] in ("unauthorized", "invalid_token")
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    token = token("admin")
+    assert cli("api-token", "revoke", "--user", "admin").exit_code == 0
+    response = client.get("/api/v1/outbox", headers=bearer(token))
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_token"
+
+
+def test_an_old_outbox_key_no_longer_works(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "OUTBOX_API_KEYS", "monitor-key")
-    anonymous = client.get("/api/v1/outbox")
-    assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "unauthorized"
-    assert client.get("/api/v1/outbox",
-                      headers={"Authorization": "Bearer monitor-key"}).status_code == 200
-    assert client.get("/api/v1/outbox",
-                      headers={"Authorization": "Bearer wrong"}).status_code == 403
+    monkeypatch.setenv("OUTBOX_API_KEYS", "monitor-key")
+    response = client.get("/api/v1/outbox", headers=bearer("monitor-key"))
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_token"
+
+
+def test_a_session_other_than_an_administrators_is_403(client):
     login(client, "operator")
-    assert client.get("/api/v1/outbox").status_code == 403
+    response = client.get("/api/v1/outbox")
+    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+
+
+def test_a_token_wins_over_the_session(client, token):
+    """What the request carries as its credential decides, not a cookie beside it."""
+    login(client, "admin")
+    response = client.get("/api/v1/outbox", headers=bearer(token("operator")))
+    assert response.status_code == 403

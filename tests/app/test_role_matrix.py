@@ -275,9 +275,7 @@ def district(app):
         made = {kind: _case(kind, users["dispatcher"]) for kind in DESCRIPTIONS}
         cookies, tokens = {}, {}
         for role, username in USERS.items():
-            client = app.test_client()
-            assert login(client, username).status_code == 302, username
-            cookies[role] = client.get_cookie("session").value
+            cookies[role] = _session_cookie(app, username)
             result = app.test_cli_runner().invoke(args=["api-token", "create", username])
             assert result.exit_code == 0, result.output
             tokens[role] = result.stdout.strip().splitlines()[-1]
@@ -285,6 +283,12 @@ def district(app):
                        {k: a for k, (_, a) in made.items()}, cookies, tokens)
         db.session.rollback()
         db.session.remove()
+
+
+def _session_cookie(app, username: str) -> str:
+    client = app.test_client()
+    assert login(client, username).status_code == 302, username
+    return client.get_cookie("session").value
 
 
 @pytest.fixture(autouse=True)
@@ -354,6 +358,8 @@ def test_matrix(app, district, endpoint, method, rule, who, variant):
         return
     before = _counts() if method != "GET" else None  # only a POST could change a case
     response = _request(app, district, access, method, path, who)
+    if endpoint == "auth.logout" and who != ANONYMOUS:  # it ended every session of the user
+        district.cookies[who] = _session_cookie(app, USERS[who])
     status, body = response.status_code, _text(response)
     assert status < 500, f"{status}: {body[:300]}"
     if who == ANONYMOUS:

@@ -194,3 +194,41 @@ def _mail_round_trip(smtp_port: int, sink: Sink, instance: Path, log: Path) -> N
     # Bad mail gets a clear answer, and the server keeps running.
     assert send(smtp_port, raw, recipients=("someone@qq.example",)).code == 550
     assert send(smtp_port, b"\x00\xff garbage", sender=citizen).code == 250
+
+
+def _run_with_a_taken_port(tmp_path, setting: str) -> tuple[subprocess.CompletedProcess, int]:
+    """`make run`'s supervisor with `setting` naming a port another program
+    listens on; returns what it printed (stdout and stderr together)."""
+    instance = (tmp_path / "instance").resolve()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    env.update(REDIS_URL="", DATABASE_URL="", XIETONG_INSTANCE=str(instance),
+               PORT=str(_free_port()), SMTP_PORT=str(_free_port()))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env[setting] = str(port)
+        result = subprocess.run([sys.executable, "-m", "app.supervisor"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    assert not _processes_of(instance), "a child was started or left behind"
+    assert not embedded_redis_socket(instance).exists()
+    return result, port
+
+
+def test_a_taken_smtp_port_is_one_line_at_the_top_and_nothing_starts(tmp_path):
+    result, port = _run_with_a_taken_port(tmp_path, "SMTP_PORT")
+    output = result.stdout.decode()
+    assert result.returncode == 1, output
+    first = output.splitlines()[0]
+    assert first.startswith("邮件受理 SMTP intake: ")
+    assert f"port {port} on 127.0.0.1 is in use" in first
+    assert "set SMTP_PORT to a free port" in first
+
+
+def test_a_taken_web_port_names_port(tmp_path):
+    result, port = _run_with_a_taken_port(tmp_path, "PORT")
+    output = result.stdout.decode()
+    assert result.returncode == 1, output
+    assert output.splitlines() == [
+        f"网页 web: port {port} on 127.0.0.1 is in use / 端口已被占用; "
+        "set PORT to a free port / 请用 PORT 换一个可用端口"]

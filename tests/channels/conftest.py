@@ -1,5 +1,6 @@
 """Fixtures of the email channel: the intake server and an SMTP sink, both
-real servers on free ports, each in a thread of its own."""
+real servers on free ports, each in a thread of its own; and the API's token
+fixtures, for the outbox API and the channels' API tests."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.api.models import ApiToken
 from core.db import db
-from tests.app.api.conftest import Api
+from tests.support import Api
 
 
 def test_the_token_is_printed_once_and_only_its_hash_is_kept(cli, token):

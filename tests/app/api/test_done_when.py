@@ -18,9 +18,8 @@ from sqlalchemy import select
 
 from cases.models import OrgUnit
 from core.db import db
-from tests.app.api.conftest import Api
 from tests.html import parse
-from tests.support import login
+from tests.support import Api, login
 
 LEAD_REPLY = "违建已拆除，感谢您的监督。"
 
