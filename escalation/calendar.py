@@ -17,7 +17,8 @@ overrides (escalation.models.CalendarOverride), which always win:
   Army Day) are not days off: only the public category is read;
 - else weekends alone: a far year never crashes a deadline.
 
-The statutory rule is a best guess: it knows Spring Festival and National
+Until an administrator confirms a year's schedule (escalation.confirmation),
+the statutory rule is the best guess: it knows Spring Festival and National
 Day, not the swapped working days.
 """
 
@@ -114,10 +115,6 @@ class WorkingCalendar:
         if day in self.overrides:
             return self.overrides[day]
         return _source_workday(day)
-
-    def covers(self, year: int) -> bool:
-        """True when the year's holidays are known: shipped, or entered by an administrator."""
-        return year in PACKAGE_YEARS or any(d.year == year for d in self.overrides)
 
     def _periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working periods (aware, Shanghai) that end after `start`, in order."""

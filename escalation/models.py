@@ -63,6 +63,23 @@ class CalendarOverride(db.Model):
     note: Mapped[str] = mapped_column(sa.String(100), default="")
 
 
+class CalendarYear(db.Model):
+    """An administrator's confirmation that a year's days off and swapped
+    working days (调休) are entered as the State Council published them.
+
+    Overrides alone do not confirm a year: one corrected day says nothing of
+    the others. A year chinese-calendar ships needs no row."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    notice: Mapped[str] = mapped_column(sa.String(100))  # the notice it follows
+    confirmed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    confirmed_by = relationship("User")
+
+
 class CalendarChange(db.Model):
     """A change of the overrides whose open deadlines are recomputed by a job
     (escalation.recalculate): the row is the truth, the job only its carrier.

@@ -33,6 +33,7 @@ from cases import operations
 from cases.collaboration import held_cases_query
 from cases.models import Case, OrgUnit, Priority
 from escalation import operations as supervision
+from escalation.confirmation import years_to_confirm
 from escalation.limits import current_calendar
 from escalation.models import Extension
 
@@ -106,6 +107,7 @@ def index():
         rows=rows,
         extensions=extensions,
         soon=soon,
+        uncovered=years_to_confirm(at),
         channel_label=desk.channel_label,
         LEVEL_LABELS=desk.LEVEL_LABELS,
         KIND_SHORT=desk.KIND_SHORT,

@@ -1,5 +1,6 @@
-"""calendar changes: a change of the overrides waits for its open deadlines
-to be recomputed
+"""calendar years and changes: an administrator confirms a year's State
+Council schedule; a change of the overrides waits for its deadlines to be
+recomputed
 
 Revision ID: f1a2b3c40012
 Revises: f1a2b3c40010
@@ -17,6 +18,16 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        'calendar_years',
+        sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('notice', sa.String(length=100), nullable=False),
+        sa.Column('confirmed_by_id', sa.Integer(), nullable=False),
+        sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'],
+                                name=op.f('fk_calendar_years_confirmed_by_id_users')),
+        sa.PrimaryKeyConstraint('year', name=op.f('pk_calendar_years')),
+    )
     op.create_table(
         'calendar_changes',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -36,3 +47,4 @@ def upgrade():
 
 def downgrade():
     op.drop_table('calendar_changes')
+    op.drop_table('calendar_years')
