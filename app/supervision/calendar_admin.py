@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -151,9 +151,7 @@ def confirm_year():
 @roles_required(Role.ADMIN)
 def withdraw_year(year: int):
     """Take a confirmation back (entered in error); the days entered stay."""
-    row = db.session.get(CalendarYear, year)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(CalendarYear, year)
     record(current_user, AuditAction.DELETE, "calendar_year", year,
            summary=f"{year} confirmation withdrawn", before=snapshot(row, YEAR_FIELDS))
     confirmation.withdraw(year)
