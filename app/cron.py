@@ -18,6 +18,7 @@ from channels.outbox.jobs import reconcile as reconcile_outbox
 from channels.phone.jobs import reconcile_recordings
 from channels.webhooks.deliver import reconcile as reconcile_webhooks
 from escalation.jobs import sweep
+from escalation.recalculate import recalculate_deadlines
 from evaluation.jobs import refresh as refresh_evaluation
 
 MINUTE = 60
@@ -26,6 +27,8 @@ cron.register(reconcile, queue_name="dispatch", interval=MINUTE)
 cron.register(reconcile_outbox, queue_name="notify", interval=MINUTE)
 # Every reminder and escalation level that is due fires.
 cron.register(sweep, queue_name="escalation", interval=MINUTE)
+# Open deadlines moved by a calendar change still waiting (a lost job's too).
+cron.register(recalculate_deadlines, queue_name="escalation", interval=MINUTE)
 cron.register(reconcile_recordings, queue_name="sync", interval=MINUTE)
 cron.register(reconcile_webhooks, queue_name="sync", interval=MINUTE)
 cron.register(reconcile_city_pushes, queue_name="sync", interval=MINUTE)

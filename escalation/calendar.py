@@ -1,18 +1,37 @@
 """The working-day calendar: Chinese public holidays and swapped working days.
 
-The chinese-calendar package knows the State Council's schedule for the years
-it ships. For any other year we fall back to weekends, corrected by the
-administrator's override table; we never crash on an unknown year.
+Each year has one source (see `source`), corrected by the administrator's
+overrides (escalation.models.CalendarOverride), which always win:
+
+- the State Council's schedule, as the chinese-calendar package ships it
+  (holidays and swapped working days, 调休), for the years it knows;
+- else the statutory rule, as the holidays package computes it for China
+  (1950-2100): a day is off when `holidays.China(...).is_working_day` says
+  it is not, that is a Saturday or Sunday, a statutory holiday (New Year's
+  Day, Spring Festival with its eve, Qingming, Labour Day, Dragon Boat,
+  Mid-Autumn, National Day) and its "observed" day in lieu (补假) when it falls
+  on a weekend. The package's "substituted" days off and the weekend days
+  worked for them come from its table of published schedules, which ends
+  where chinese-calendar's does; for a year it does not know, it gives no
+  swap at all. The half-day holidays of some groups (Women's Day, Youth Day,
+  Army Day) are not days off: only the public category is read;
+- else weekends alone: a far year never crashes a deadline.
+
+Until an administrator confirms a year's schedule (escalation.confirmation),
+the statutory rule is the best guess: it knows Spring Festival and National
+Day, not the swapped working days.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import chinese_calendar
+import holidays
 from chinese_calendar import constants as cc_constants
 
 from core.clock import SHANGHAI
@@ -23,13 +42,48 @@ _SEARCH_LIMIT_DAYS = 3 * 366  # a calendar with no working day must fail, not lo
 PACKAGE_YEARS = range(
     min(d.year for d in cc_constants.holidays), max(d.year for d in cc_constants.holidays) + 1
 )
+RULE_YEARS = range(holidays.China.start_year, holidays.China.end_year + 1)
+
+
+class Source(enum.StrEnum):
+    """Where a year's working days come from, before the overrides."""
+
+    SCHEDULE = "schedule"  # the State Council's schedule (chinese-calendar)
+    RULE = "rule"  # the statutory holidays by rule (holidays), no swapped days
+    WEEKENDS = "weekends"  # neither knows the year
+
+
+def source(year: int) -> Source:
+    if year in PACKAGE_YEARS:
+        return Source.SCHEDULE
+    if year in RULE_YEARS:
+        return Source.RULE
+    return Source.WEEKENDS
 
 
 @lru_cache(maxsize=8192)
-def _package_workday(day: date) -> bool:
-    # The package validates and searches its tables on every call; a deadline
+def _source_workday(day: date) -> bool:
+    # The packages validate and search their tables on every call; a deadline
     # asks about the same few weeks dozens of times.
-    return chinese_calendar.is_workday(day)
+    kind = source(day.year)
+    if kind is Source.SCHEDULE:
+        return chinese_calendar.is_workday(day)
+    if kind is Source.RULE:
+        return day not in rule_days_off(day.year)
+    return day.weekday() < 5
+
+
+@lru_cache(maxsize=32)
+def rule_days_off(year: int) -> frozenset[date]:
+    """Every day off of the year by the statutory rule, weekends included
+    (built once per year: the package computes a whole year at a time)."""
+    china = holidays.China(years=year)
+    day, days_off = date(year, 1, 1), set()
+    while day.year == year:
+        if not china.is_working_day(day):
+            days_off.add(day)
+        day += timedelta(days=1)
+    return frozenset(days_off)
 
 
 def parse_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -60,13 +114,7 @@ class WorkingCalendar:
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        if day.year in PACKAGE_YEARS:
-            return _package_workday(day)
-        return day.weekday() < 5
-
-    def covers(self, year: int) -> bool:
-        """True when the year's holidays are known: shipped, or entered by an administrator."""
-        return year in PACKAGE_YEARS or any(d.year == year for d in self.overrides)
+        return _source_workday(day)
 
     def _periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working periods (aware, Shanghai) that end after `start`, in order."""

@@ -175,10 +175,7 @@ def _resumed(case: Case, paused_at: datetime, **_) -> None:
             if old is None or is_met(assignment, kind):
                 continue
             on_clock = limit.unit is LimitUnit.CLOCK_HOURS
-            waited = (resumed - paused_at) if on_clock else calendar.working_time_between(
-                paused_at, resumed
-            )
-            new = old + waited if on_clock else calendar.add_working_time(old, waited)
+            new = after_pause(old, paused_at, resumed, on_clock, calendar)
             setattr(assignment, due_attr(kind), new)
             unfired = set(db.session.scalars(
                 select(Timer.step).where(
@@ -188,6 +185,17 @@ def _resumed(case: Case, paused_at: datetime, **_) -> None:
             ))
             schedule(assignment, kind, assignment.assigned_at, new, on_clock, calendar,
                      steps=unfired)
+
+
+def after_pause(
+    deadline: datetime, paused_at: datetime, resumed: datetime, on_clock: bool,
+    calendar: WorkingCalendar,
+) -> datetime:
+    """The deadline moved by the time the case waited for the citizen: on the
+    clock, or as working time on the calendar."""
+    if on_clock:
+        return deadline + (resumed - paused_at)
+    return calendar.add_working_time(deadline, calendar.working_time_between(paused_at, resumed))
 
 
 def move_resolve_deadline(assignment: Assignment, new_deadline: datetime) -> None:

@@ -90,6 +90,44 @@ class CalendarOverride(db.Model):
     note: Mapped[str] = mapped_column(sa.String(100), default="")
 
 
+class CalendarYear(db.Model):
+    """An administrator's confirmation that a year's days off and swapped
+    working days (调休) are entered as the State Council published them.
+
+    Overrides alone do not confirm a year: one corrected day says nothing of
+    the others. A year chinese-calendar ships needs no row."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    notice: Mapped[str] = mapped_column(sa.String(100))  # the notice it follows
+    confirmed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    confirmed_by = relationship("User")
+
+
+class CalendarChange(db.Model):
+    """A change of the overrides whose open deadlines are recomputed by a job
+    (escalation.recalculate): the row is the truth, the job only its carrier.
+
+    It keeps the overrides before and after the change, so the job replays
+    each change against the calendar that set the deadlines, in order, even
+    when several are waiting."""
+
+    __tablename__ = "calendar_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    days: Mapped[list[str]] = mapped_column(sa.JSON)  # ISO dates whose status changed
+    before: Mapped[dict[str, bool]] = mapped_column(sa.JSON)  # ISO date -> is a working day
+    after: Mapped[dict[str, bool]] = mapped_column(sa.JSON)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moved: Mapped[int | None]  # assignments whose deadlines moved
+    kept: Mapped[int | None]  # deadlines it would move that stayed (set by hand, or past)
+
+
 class Timer(db.Model):
     """One step due for one deadline of one assignment.
 

@@ -15,6 +15,7 @@ from app.auth import roles_required
 from cases.models.users import Role
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from core.db import db
+from escalation.confirmation import years_to_confirm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,7 +50,8 @@ def index():
     rules = current_app.url_map._rules_by_endpoint
     sections = [(endpoint, label, about) for endpoint, label, about in SECTIONS
                 if endpoint in rules]
-    return render_template("admin/index.html", sections=sections)
+    return render_template("admin/index.html", sections=sections,
+                           uncovered=years_to_confirm())
 
 
 @bp.get("/audit")

@@ -33,6 +33,7 @@ from core.clock import now
 from core.db import db
 from core.i18n import localname
 from escalation import operations as supervision
+from escalation.confirmation import years_to_confirm
 from escalation.limits import current_calendar
 from escalation.models import Extension
 
@@ -106,6 +107,7 @@ def index():
         rows=rows,
         extensions=extensions,
         soon=soon,
+        uncovered=years_to_confirm(at),
         channel_label=desk.channel_label,
     )
 

@@ -1,15 +1,15 @@
 """Administration of time limits and the working-day calendar (role admin).
 
 Every change writes a row of the administration audit log (app.admin.audit:
-who, what, the values before and after) in the same transaction. Changes
-apply to assignments made afterwards: the deadlines of existing assignments
-are stored on them and stay.
+who, what, the values before and after) in the same transaction. A time
+limit applies to assignments made afterwards: the deadlines of existing
+assignments are stored on them and stay. A calendar change (calendar_admin)
+also moves the open deadlines it moves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -18,31 +18,19 @@ from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record, snapshot
 from app.auth import roles_required
-from app.supervision.forms import (
-    CalendarOverrideForm,
-    TimeLimitForm,
-)
+from app.supervision.forms import TimeLimitForm
 from cases.models import Category, Priority
 from cases.models.users import Role
-from core.clock import local, now
 from core.db import db
 from core.i18n import localname
-from escalation.calendar import WorkingCalendar
-from escalation.limits import DEFAULTS, current_calendar
-from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
+from escalation.confirmation import years_to_confirm
+from escalation.limits import DEFAULTS
+from escalation.models import DeadlineKind, LimitUnit, TimeLimit
 
 # Not "admin": that blueprint (the outbox) is another's; the URLs share the prefix.
 bp = Blueprint("time_admin", __name__, url_prefix="/admin")
 
 LIMIT_FIELDS = ("category", "priority", "kind", "amount", "unit")
-OVERRIDE_FIELDS = ("day", "is_workday", "note")
-
-
-def uncovered_years() -> list[int]:
-    """This year and next, where the calendar does not know the holidays."""
-    calendar = current_calendar()
-    this_year = local(now()).year
-    return [y for y in (this_year, this_year + 1) if not calendar.covers(y)]
 
 
 @dataclass(frozen=True)
@@ -129,7 +117,7 @@ def time_limits():
         form=form,
         limits=effective_limits(),
         category_limits=category_limits(),
-        uncovered=uncovered_years(),
+        uncovered=years_to_confirm(),
     )
 
 
@@ -147,49 +135,5 @@ def delete_time_limit(limit_id: int):
     return redirect(url_for("time_admin.time_limits"))
 
 
-@bp.route("/calendar", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-def calendar():
-    form = CalendarOverrideForm()
-    if form.validate_on_submit():
-        day, is_workday = form.day.data, form.is_workday.data == "1"
-        row = db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
-        before = snapshot(row, OVERRIDE_FIELDS) if row else None
-        if row is None:
-            row = CalendarOverride(day=day)
-            db.session.add(row)
-        row.is_workday, row.note = is_workday, (form.note.data or "").strip()
-        db.session.flush()
-        record(current_user, AuditAction.UPDATE if before else AuditAction.CREATE,
-               "calendar_override", row.id,
-               summary=f"{day.isoformat()} workday={is_workday}",
-               before=before, after=snapshot(row, OVERRIDE_FIELDS))
-        db.session.commit()
-        flash(_("%(day)s saved. Deadlines set from now on follow it.", day=day.isoformat()),
-              "success")
-        return redirect(url_for("time_admin.calendar"))
-    overrides = list(db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)))
-    plain = WorkingCalendar()  # the package and weekends, without the overrides
-    return render_template(
-        "supervision/admin_calendar.html",
-        form=form,
-        overrides=[(o, plain.is_workday(o.day)) for o in overrides],
-        uncovered=uncovered_years(),
-        today=local(now()).date(),
-    )
-
-
-@bp.post("/calendar/<int:override_id>/delete")
-@roles_required(Role.ADMIN)
-def delete_override(override_id: int):
-    row = db.session.get(CalendarOverride, override_id)
-    if row is None:
-        abort(404)
-    day: date = row.day
-    record(current_user, AuditAction.DELETE, "calendar_override", row.id,
-           summary=f"{day.isoformat()} workday={row.is_workday}",
-           before=snapshot(row, OVERRIDE_FIELDS))
-    db.session.delete(row)
-    db.session.commit()
-    flash(_("%(day)s removed.", day=day.isoformat()), "success")
-    return redirect(url_for("time_admin.calendar"))
+# The calendar page, registered on this blueprint.
+from app.supervision import calendar_admin  # noqa: E402, F401

@@ -52,6 +52,9 @@ class EventKind(enum.StrEnum):
     ASSIST_REQUESTED = "assist_requested"
     ASSIST_REPLIED = "assist_replied"
     ASSIST_WAIVED = "assist_waived"
+    # An administrator changed the working-day calendar and it moved deadlines
+    # (staff only): data {"deadlines": {kind: {"from", "to"}}, "days": [...]}.
+    DEADLINE_RECALCULATED = "deadline_recalculated"
 
 
 class ActorKind(enum.StrEnum):

@@ -1,5 +1,6 @@
-"""The working-day calendar around Spring Festival and National Day 2026,
-in a year the package does not know, and with an administrator's overrides."""
+"""The working-day calendar around Spring Festival and National Day: 2026
+from the State Council schedule (chinese-calendar), 2027 from the statutory
+rule (holidays), a far year from weekends, and the administrator's overrides."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from core.clock import SHANGHAI
-from escalation.calendar import PACKAGE_YEARS, WorkingCalendar, parse_hours
+from escalation.calendar import (
+    PACKAGE_YEARS,
+    Source,
+    WorkingCalendar,
+    parse_hours,
+    rule_days_off,
+    source,
+)
 
 pytestmark = pytest.mark.nodb
 CAL = WorkingCalendar()
@@ -66,27 +74,86 @@ def test_across_national_day():
     assert CAL.add_working_time(start, timedelta(hours=4)) == at(2026, 10, 8, 10, 0)
 
 
-def test_a_year_the_package_does_not_know_falls_back_to_weekends():
-    unknown = max(PACKAGE_YEARS) + 1
-    assert not CAL.covers(unknown)
-    friday = next(d for d in (date(unknown, 1, i) for i in range(1, 8)) if d.weekday() == 4)
-    start = datetime.combine(friday, time(10), SHANGHAI)
-    monday = friday + timedelta(days=3)
-    assert CAL.add_working_days(start, 1) == datetime.combine(monday, time(17, 30), SHANGHAI)
+def test_the_sources_of_each_year():
+    assert max(PACKAGE_YEARS) == 2026  # chinese-calendar 1.11.0; a new release moves this
+    assert source(2026) is Source.SCHEDULE
+    assert source(2027) is Source.RULE
+    assert source(2101) is Source.WEEKENDS
 
 
-def test_overrides_correct_an_unknown_year():
-    unknown = max(PACKAGE_YEARS) + 1
-    monday = next(d for d in (date(unknown, 2, i) for i in range(1, 8)) if d.weekday() == 0)
-    saturday = monday - timedelta(days=2)
-    cal = WorkingCalendar({monday: False, saturday: True})
-    assert cal.covers(unknown)
-    assert cal.is_workday(saturday) and not cal.is_workday(monday)
-    friday = saturday - timedelta(days=1)
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2027, 1, 1), False),  # New Year's Day, a Friday
+        (date(2027, 2, 4), True),  # Thursday before the festival
+        (date(2027, 2, 5), False),  # Friday, the eve (除夕)
+        (date(2027, 2, 6), False),  # Saturday, the first day
+        (date(2027, 2, 8), False),  # Monday, the third day
+        (date(2027, 2, 9), False),  # in lieu of the Saturday
+        (date(2027, 2, 10), False),  # in lieu of the Sunday
+        (date(2027, 2, 11), True),
+        (date(2027, 3, 8), True),  # Women's Day: a half day for some, not a day off
+        (date(2027, 4, 5), False),  # Qingming
+        (date(2027, 5, 3), False),  # Labour Day fell on the weekend
+        (date(2027, 5, 4), False),
+        (date(2027, 5, 5), True),
+        (date(2027, 6, 9), False),  # Dragon Boat
+        (date(2027, 9, 15), False),  # Mid-Autumn
+        (date(2027, 10, 1), False),  # National Day, a Friday
+        (date(2027, 10, 4), False),  # in lieu of the 2nd and 3rd
+        (date(2027, 10, 5), False),
+        (date(2027, 10, 6), True),
+        (date(2027, 11, 27), False),  # an ordinary Saturday
+    ],
+)
+def test_working_days_of_2027_by_the_statutory_rule(day, working):
+    assert CAL.is_workday(day) is working
+
+
+def test_the_rule_knows_no_swapped_working_day():
+    weekend_workdays = [
+        date(2027, 1, 1) + timedelta(days=i) for i in range(365)
+        if (date(2027, 1, 1) + timedelta(days=i)).weekday() >= 5
+        and CAL.is_workday(date(2027, 1, 1) + timedelta(days=i))
+    ]
+    assert weekend_workdays == []
+
+
+def test_the_rule_is_computed_once_a_year():
+    assert rule_days_off(2027) is rule_days_off(2027)
+    assert {date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10)} <= rule_days_off(2027)
+
+
+def test_a_2027_deadline_skips_spring_festival():
+    start = at(2027, 2, 4, 16, 0)  # Thursday
+    assert CAL.add_working_days(start, 1) == at(2027, 2, 11, 17, 30)
+    assert CAL.add_working_time(start, timedelta(hours=4)) == at(2027, 2, 11, 11, 0)
+    # 2/11, 2/12, 2/15-19, 2/22-26, 3/1
+    assert CAL.add_working_days(start, 13) == at(2027, 3, 1, 17, 30)
+
+
+def test_a_2027_deadline_skips_national_day():
+    start = at(2027, 9, 30, 15, 0)  # Thursday
+    assert CAL.add_working_days(start, 1) == at(2027, 10, 6, 17, 30)
+    assert CAL.add_working_time(start, timedelta(hours=4)) == at(2027, 10, 6, 10, 0)
+
+
+def test_a_year_neither_package_knows_falls_back_to_weekends():
+    friday = date(2101, 1, 7)
+    assert friday.weekday() == 4
     start = datetime.combine(friday, time(10), SHANGHAI)
-    assert cal.add_working_days(start, 2) == datetime.combine(
-        monday + timedelta(days=1), time(17, 30), SHANGHAI
-    )
+    assert CAL.add_working_days(start, 1) == at(2101, 1, 10, 17, 30)
+    assert not CAL.is_workday(date(2101, 1, 1))  # a Saturday; no New Year's Day known
+
+
+def test_overrides_correct_a_year_of_the_rule():
+    saturday, thursday = date(2027, 2, 20), date(2027, 2, 11)
+    cal = WorkingCalendar({thursday: False, saturday: True})
+    assert cal.is_workday(saturday) and not cal.is_workday(thursday)
+    start = at(2027, 2, 4, 10, 0)
+    assert cal.add_working_days(start, 1) == at(2027, 2, 12, 17, 30)
+    # 2/12, 2/15-19, 2/20 (worked)
+    assert cal.add_working_days(start, 7) == at(2027, 2, 20, 17, 30)
 
 
 def test_configured_hours():

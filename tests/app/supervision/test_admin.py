@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from app.admin.audit import AdminAuditEvent, AuditAction
-from cases.models import Priority
+from cases.models import CaseEvent, EventKind, Priority
 from core.db import db
+from escalation.confirmation import is_confirmed, years_to_confirm
 from escalation.limits import current_calendar
-from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
-from tests.app.supervision.helpers import at
+from escalation.models import (
+    CalendarOverride,
+    CalendarYear,
+    DeadlineKind,
+    LimitUnit,
+    TimeLimit,
+)
+from tests.app.supervision.helpers import at, user
 from tests.support import login
 
 
@@ -133,29 +141,145 @@ def test_bad_input_gets_a_field_error(admin, fields, field):
     assert audit_rows("time_limit") == []
 
 
-def test_the_warning_about_next_year_goes_when_it_is_entered(admin):
-    assert not current_calendar().covers(2027)  # the package ships up to 2026
-    for path in ("/admin/time-limits", "/admin/calendar"):
+WARNING_PAGES = ("/admin/", "/admin/time-limits", "/admin/calendar", "/supervision")
+
+
+def test_an_override_in_2027_does_not_hide_the_warning(admin):
+    assert not is_confirmed(2027)  # chinese-calendar ships up to 2026
+    for path in WARNING_PAGES:
         assert 'id="calendar-warning-2027"' in page(admin, path)
+    assert 'id="calendar-warning-2026"' not in page(admin, "/admin/")
     response = admin.post("/admin/calendar",
-                          data={"day": "2027-01-01", "is_workday": "0", "note": "元旦"})
+                          data={"day": "2027-01-04", "is_workday": "0", "note": "元旦补假"})
     assert response.status_code == 302
     row = db.session.scalar(select(CalendarOverride))
-    assert (row.day, row.is_workday, row.note) == (date(2027, 1, 1), False, "元旦")
+    assert (row.day, row.is_workday, row.note) == (date(2027, 1, 4), False, "元旦补假")
     [created] = audit_rows("calendar_override")
     assert (created.actor_label, created.action, created.summary) == (
-        "admin", AuditAction.CREATE, "2027-01-01 workday=False")
-    assert created.after == {"day": "2027-01-01", "is_workday": False, "note": "元旦"}
-    for path in ("/admin/time-limits", "/admin/calendar"):
-        assert 'id="calendar-warning-2027"' not in page(admin, path)
-    assert 'id="override-2027-01-01"' in page(admin, "/admin/calendar")
-    assert not current_calendar().is_workday(date(2027, 1, 1))
+        "admin", AuditAction.CREATE, "2027-01-04 workday=False")
+    assert created.after == {"day": "2027-01-04", "is_workday": False, "note": "元旦补假"}
+    assert not current_calendar().is_workday(date(2027, 1, 4))
+    # One corrected day says nothing of Spring Festival's swapped working days.
+    for path in WARNING_PAGES:
+        assert 'id="calendar-warning-2027"' in page(admin, path)
+    assert 'id="override-2027-01-04"' in page(admin, "/admin/calendar")
 
     admin.post(f"/admin/calendar/{row.id}/delete")
     assert db.session.scalar(select(CalendarOverride)) is None
-    assert 'id="calendar-warning-2027"' in page(admin, "/admin/calendar")
     removed = audit_rows("calendar_override")[-1]
-    assert (removed.action, removed.summary) == (AuditAction.DELETE, "2027-01-01 workday=False")
+    assert (removed.action, removed.summary) == (AuditAction.DELETE, "2027-01-04 workday=False")
+    assert admin.post("/admin/calendar/999999/delete").status_code == 404
+
+
+def test_the_warning_names_the_year_the_fallback_and_the_page(admin):
+    html = page(admin, "/admin/")
+    warning = html.split('id="calendar-warning-2027"')[1].split("</p>")[0]
+    assert "2027年的国务院放假安排尚未确认" in warning
+    assert "法定节假日" in warning and "调休上班日" in warning
+    assert 'href="/admin/calendar#confirm-year"' in warning
+    admin.get("/lang/en")
+    warning = page(admin, "/admin/").split('id="calendar-warning-2027"')[1].split("</p>")[0]
+    assert "statutory public holidays by rule" in warning and "swapped working day" in warning
+
+
+def test_a_supervisor_sees_the_warning_without_the_admin_link(client, clock):
+    login(client, "supervisor")
+    html = page(client, "/supervision")
+    warning = html.split('id="calendar-warning-2027"')[1].split("</p>")[0]
+    assert "/admin/calendar" not in warning
+    assert "管理员" in warning
+
+
+@pytest.mark.parametrize(
+    ("moment", "years"),
+    [
+        (at(10, 31, 23, 59), []),  # 31 October in Shanghai: not yet
+        (at(11, 1, 0, 0), [2027]),  # 1 November: next year is due
+        (at(3, 1, 9, 0, y=2027), [2027]),  # this year, whenever it is unconfirmed
+        (at(11, 1, 9, 0, y=2027), [2027, 2028]),
+    ],
+)
+def test_the_warning_comes_from_1_november(admin, clock, moment, years):
+    clock.at = moment
+    html = page(admin, "/admin/")
+    shown = sorted(int(y) for y in re.findall(r'id="calendar-warning-(\d{4})"', html))
+    assert shown == years
+    assert [y.year for y in years_to_confirm(moment)] == years
+
+
+def confirm_form(**fields) -> dict:
+    data = {"year": "2027", "workdays": "2027-02-20\n2027-02-21",
+            "days_off": "2027-02-11, 2027-02-12", "notice": "2027年部分节假日安排的通知"}
+    data.update(fields)
+    return data
+
+
+def test_confirming_the_year_hides_the_warning(admin):
+    response = admin.post("/admin/calendar/confirm", data=confirm_form())
+    assert response.status_code == 302
+    assert is_confirmed(2027)
+    row = db.session.get(CalendarYear, 2027)
+    assert (row.notice, row.confirmed_by.username) == ("2027年部分节假日安排的通知", "admin")
+    assert row.confirmed_at == at(11, 26, 10, 0)
+    calendar = current_calendar()
+    assert calendar.is_workday(date(2027, 2, 20)) and calendar.is_workday(date(2027, 2, 21))
+    assert not calendar.is_workday(date(2027, 2, 11))
+    overrides = audit_rows("calendar_override")
+    assert sorted(a.summary for a in overrides) == [
+        "2027-02-11 workday=False", "2027-02-12 workday=False",
+        "2027-02-20 workday=True", "2027-02-21 workday=True"]
+    [confirmed] = audit_rows("calendar_year")
+    assert (confirmed.action, confirmed.target_id, confirmed.after["notice"]) == (
+        AuditAction.CREATE, "2027", "2027年部分节假日安排的通知")
+    for path in WARNING_PAGES:
+        assert 'id="calendar-warning-2027"' not in page(admin, path)
+    html = page(admin, "/admin/calendar")
+    assert 'id="confirm-year"' not in html  # 2026 is shipped, 2027 confirmed: nothing left
+    assert "2027年部分节假日安排的通知" in html.split('id="year-2027"')[1]
+
+    admin.post("/admin/calendar/years/2027/withdraw")
+    assert not is_confirmed(2027)
+    withdrawn = audit_rows("calendar_year")[-1]
+    assert (withdrawn.action, withdrawn.target_id) == (AuditAction.DELETE, "2027")
+    assert 'id="calendar-warning-2027"' in page(admin, "/admin/")
+    assert current_calendar().is_workday(date(2027, 2, 20))  # the days entered stay
+    assert admin.post("/admin/calendar/years/2027/withdraw").status_code == 404
+
+
+def test_swapped_days_entered_before_confirm_the_year(admin):
+    admin.post("/admin/calendar", data={"day": "2027-02-20", "is_workday": "1", "note": "调休"})
+    response = admin.post("/admin/calendar/confirm",
+                          data=confirm_form(workdays="", days_off=""))
+    assert response.status_code == 302
+    assert is_confirmed(2027)
+    assert len(audit_rows("calendar_override")) == 1  # nothing entered twice
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"workdays": "", "days_off": ""}, "workdays"),  # no swapped working day at all
+        ({"workdays": "2027-02-30"}, "workdays"),
+        ({"workdays": "next saturday"}, "workdays"),
+        ({"workdays": "2028-02-20"}, "workdays"),
+        ({"workdays": "2027-02-22"}, "workdays"),  # a Monday: already a working day
+        ({"days_off": "2026-12-31"}, "days_off"),
+        ({"days_off": "2027-02-20"}, "days_off"),  # also a working day
+        ({"notice": ""}, "notice"),
+        ({"notice": "通" * 101}, "notice"),
+        ({"year": "2026"}, "year"),  # shipped with the system
+        ({"year": "2030"}, "year"),
+    ],
+)
+def test_a_bad_confirmation_gets_a_field_error(admin, fields, field):
+    response = admin.post("/admin/calendar/confirm", data=confirm_form(**fields))
+    assert response.status_code == 200
+    errors = response.get_data(as_text=True).split('class="field has-error"')
+    assert len(errors) == 2, "exactly one field is in error"
+    assert f'name="{field}"' in errors[1].split("</div>")[0]
+    assert not is_confirmed(2027)
+    assert db.session.scalar(select(CalendarOverride)) is None
+    assert audit_rows("calendar_year") == []
 
 
 def test_a_swapped_working_day_and_an_update(admin):
@@ -195,5 +319,51 @@ def test_only_administrators(client, username):
     assert client.post("/admin/time-limits", data=limit_form()).status_code == 403
     assert client.post("/admin/calendar",
                        data={"day": "2027-01-01", "is_workday": "0"}).status_code == 403
+    assert client.post("/admin/calendar/confirm", data=confirm_form()).status_code == 403
+    assert client.post("/admin/calendar/years/2027/withdraw").status_code == 403
+    assert not is_confirmed(2027)
     assert db.session.scalar(select(TimeLimit)) is None
     assert audit_rows("time_limit") == []
+
+
+def recalculated(case) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.DEADLINE_RECALCULATED)))
+
+
+def test_a_holiday_entered_on_the_page_moves_open_deadlines(admin, make_case, work):
+    case = make_case(category_code="road-damage")  # Thursday 2026-11-26 10:00
+    work()
+    assert case.lead_assignment.resolve_due == at(12, 15, 17, 30)
+    response = admin.post("/admin/calendar",
+                          data={"day": "2026-12-07", "is_workday": "0", "note": "临时放假"})
+    assert response.status_code == 302
+    html = page(admin, "/admin/calendar")
+    assert html.count('class="flash success"') == 2  # saved, and being recomputed
+    change = html.split('id="calendar-changes"')[1].split("</table>")[0]
+    assert "2026-12-07" in change and "正在重新计算" in change
+    work()  # the job
+    db.session.expire_all()
+    assert case.lead_assignment.resolve_due == at(12, 16, 17, 30)
+    [event] = recalculated(case)
+    assert not event.public and event.actor_user_id == user("admin").id
+    change = page(admin, "/admin/calendar").split('id="calendar-changes"')[1]
+    assert "1 个承办任务期限已调整" in change.split("</table>")[0]
+    timeline = page(admin, f"/cases/{case.tracking_number}")
+    assert "工作日历调整，期限随之变更" in timeline
+    assert "办结期限由 2026-12-15 17:30 改为 2026-12-16 17:30" in timeline
+
+
+def test_confirming_2027_moves_the_deadlines_its_days_move(admin, make_case, work, clock):
+    clock.at = at(1, 20, 10, 0, y=2027)  # a Wednesday
+    case = make_case(category_code="road-damage")
+    work()
+    # 13 working days by the rule: Spring Festival 2/5-2/10 is skipped.
+    assert case.lead_assignment.resolve_due == at(2, 12, 17, 30, y=2027)
+    response = admin.post("/admin/calendar/confirm", data=confirm_form())
+    assert response.status_code == 302
+    work()
+    db.session.expire_all()
+    assert case.lead_assignment.resolve_due == at(2, 16, 17, 30, y=2027)
+    [event] = recalculated(case)
+    assert event.data["days"] == ["2027-02-11", "2027-02-12", "2027-02-20", "2027-02-21"]
