@@ -64,7 +64,7 @@ def sign_in(page: Page, username: str) -> None:
     page.locator("#username").fill(username)
     page.locator("#password").fill("xietong-demo")
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/workbench$"))
+    expect(page).to_have_url(re.compile(r"/(workbench|evaluation)$"))
 
 
 def drawn(page: Page, selector: str):
@@ -124,3 +124,36 @@ def test_stats_shows_each_streets_cases_and_a_map(page: Page, offline, overdue_c
     expect(detail).to_contain_text("东苑社区")
     expect(page).to_have_url(re.compile(r"/stats$"))
     assert overdue_case.tracking_number not in page.content()
+
+
+def test_the_evaluation_map_opens_the_cases_behind_a_communitys_figure(
+    page: Page, offline, overdue_case
+):
+    sign_in(page, "evaluator")
+    page.goto("/evaluation")
+    box = drawn(page, "#evaluation-map")
+    expect(box).to_have_attribute("data-measure", "received")
+    page.locator("#evaluation-map select.map-period").select_option("day")
+    expect(page.locator("#evaluation-map[data-state=ready]")).to_be_visible()
+    click_at(page, "#evaluation-map", *DONGYUAN)
+    expect(page).to_have_url(re.compile(
+        r"/evaluation/cases\?unit=huangpu-dongyuan&measure=received&from=2026-11-26"
+        r"&to=2026-11-26$"))
+    expect(page.locator("h1")).to_contain_text("东苑社区")
+
+
+def test_a_units_trend_charts_are_drawn_beside_their_tables(page: Page, offline, overdue_case):
+    sign_in(page, "evaluator")
+    page.goto("/evaluation/unit/city-management")
+    chart = page.locator("figure[data-measure=received] .echart[data-state=ready]")
+    expect(chart).to_be_visible()
+    assert chart.locator("svg").bounding_box()["height"] > 100
+    page.emulate_media(media="print")
+    expect(chart).to_be_hidden()  # the printed page keeps the tables
+    page.emulate_media(media="screen")
+    page.goto("/evaluation/report?month=2026-11")
+    # only the departments have a score (city management signed late): one chart
+    expect(page.locator(".report-section .echart[data-state=ready]")).to_have_count(1)
+    page.emulate_media(media="print")
+    expect(page.locator(".report-section .echart").first).to_be_hidden()
+    expect(page.locator(".report-section table").first).to_be_visible()
