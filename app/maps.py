@@ -16,9 +16,10 @@ flushed here, or at most BOUNDARY_TTL seconds when another process made it
 
 from __future__ import annotations
 
+import hashlib
 import json
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -33,7 +34,7 @@ BOUNDARY_TTL = 60.0
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 
-def _load_collection() -> bytes:
+def _load_collection() -> tuple[bytes, str]:
     """Every active community with a boundary, as a GeoJSON FeatureCollection
     (WGS84), its names and its street in the properties."""
     street = aliased(OrgUnit)
@@ -52,7 +53,8 @@ def _load_collection() -> bytes:
         "geometry": json.loads(boundary),
     } for code, name_zh, name_en, boundary, s_code, s_zh, s_en in rows]
     collection = {"type": "FeatureCollection", "features": features}
-    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 _collection = ProcessCache(_load_collection, OrgUnit, ttl=BOUNDARY_TTL)
@@ -60,9 +62,14 @@ _collection = ProcessCache(_load_collection, OrgUnit, ttl=BOUNDARY_TTL)
 
 @bp.get("/communities.geojson")
 def communities():
-    """Public: boundaries and names of the communities, nothing else."""
-    return Response(_collection.get(), mimetype="application/geo+json",
-                    headers={"Cache-Control": "public, max-age=300"})
+    """Public: boundaries and names of the communities, nothing else. The
+    browser asks again each time (an administrator's change shows at once)
+    and gets 304 while nothing changed."""
+    body, etag = _collection.get()
+    response = Response(body, mimetype="application/geo+json",
+                        headers={"Cache-Control": "no-cache"})
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 def measure_entry(key: str, label, kind: str = "count") -> dict:

@@ -59,6 +59,13 @@ def test_the_boundaries_are_a_feature_collection_of_the_communities(client):
         "street_en": "Huangpu Subdistrict"}
 
 
+def test_an_unchanged_collection_answers_304(client):
+    first = client.get("/maps/communities.geojson")
+    again = client.get("/maps/communities.geojson",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
 def test_a_community_switched_off_leaves_the_map(client):
     assert "huangpu-yigang" in features(client)
     unit("huangpu-yigang").active = False
