@@ -6,6 +6,7 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from app.maps import ECHARTS_PATH
 from cases.duplicates import DUPLICATE_REASON_LABELS
 from cases.models.address import PARITY_LABELS
 from cases.models.assignment import ASSIGNMENT_LABELS, RETURN_REASON_LABELS
@@ -52,7 +53,8 @@ LABELS = {
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localname=localname, when=when)
     app.jinja_env.globals.update(
-        LABELS, locale_code=locale_code, urgency=urgency, clock_now=now
+        LABELS, locale_code=locale_code, urgency=urgency, clock_now=now,
+        ECHARTS_PATH=ECHARTS_PATH,
     )
 
     def error_page(code: int, title, message):

@@ -93,6 +93,15 @@ _SCHEMAS = {
 }
 
 
+# One place's counts in the evaluation API's `by_address` (evaluation/places.py).
+_PLACE = {"type": "object", "properties": {
+    "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+    "received": {"type": "integer"}, "resolved": {"type": "integer"},
+    "open": {"type": "integer"},
+    "resolution_rate": {"type": "number", "nullable": True},
+    "satisfaction_rate": {"type": "number", "nullable": True}}}
+
+
 def _paths() -> dict:
     query = [
         {"name": "status", "in": "query", "schema": {
@@ -171,7 +180,23 @@ def _paths() -> dict:
                 {"name": "to", "in": "query", "required": True,
                  "schema": {"type": "string", "format": "date"}},
                 {"name": "unit_type", "in": "query", "schema": {"type": "string"}}],
-            "responses": {"200": _json({"type": "object"}, "The measures"),
+            "description": "`units`: the evaluation's measures per handling unit "
+                           "(`counted_by: handling_unit`). `by_address`: what /stats shows "
+                           "for the same days, cases counted by the street of their address "
+                           "(`counted_by: street_of_address`), with `unlocated` for cases "
+                           "whose address could not be located and the district `total`.",
+            "responses": {"200": _json({"type": "object", "properties": {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "unit_type": {"type": "string"},
+                "counted_by": {"type": "string", "enum": ["handling_unit"]},
+                "definitions": {"type": "object"},
+                "units": {"type": "array", "items": {"type": "object"}},
+                "by_address": {"type": "object", "properties": {
+                    "counted_by": {"type": "string", "enum": ["street_of_address"]},
+                    "definitions": {"type": "object"},
+                    "streets": {"type": "array", "items": _PLACE},
+                    "unlocated": _PLACE, "total": _PLACE}}}}, "The measures"),
                           "400": _json(_ref("Error"), "Invalid parameter")}}},
     }
 

@@ -252,3 +252,6 @@ def report():
                            previous=month_of(period.first - timedelta(days=1)),
                            **data.common())
 
+
+
+from app.evaluation import district_map  # noqa: E402,F401  (routes on the same blueprint)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.evaluation.charts import line_chart
+from app.evaluation.charts import bar_chart, line_chart
 from cases.models import OrgUnit, UnitKind
 from core.clock import now
 from core.db import db
@@ -38,7 +39,7 @@ def common() -> dict:
             "QUALITATIVE_LABEL": QUALITATIVE_LABEL,
             "QUALITATIVE_DEFINITION": QUALITATIVE_DEFINITION,
             "COMPOSITE_DEFINITION": COMPOSITE_DEFINITION, "LIVE_MEASURES": LIVE_MEASURES,
-            "fmt": fmt, "drill": drill_counter}
+            "fmt": fmt, "drill": drill_counter, "composite_chart": composite_chart}
 
 
 def fmt(measure: Measure, value) -> str:
@@ -91,6 +92,13 @@ def trend_charts(unit: OrgUnit, period: Period) -> list:
         unit_label = "%" if m.kind == "rate" else ("h" if m.kind == "hours" else "")
         charts.append((m, line_chart(str(m.label), points, unit_label, max_value)))
     return charts
+
+
+def composite_chart(results: list) -> dict:
+    """The composite scores of a ranking as bars, best first (the table is beside it)."""
+    scored = [r for r in results if r.composite is not None]
+    return bar_chart(str(_l("Composite score")),
+                     [(localname(r.unit), r.composite) for r in scored], max_value=100)
 
 
 def cases_for(unit: OrgUnit, period: Period, measure: Measure) -> tuple[list[int], set | None]:

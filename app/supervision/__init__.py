@@ -44,16 +44,20 @@ SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 PAGE_SIZE = 25
 
 
-def _filter_form() -> tuple[DeskFilterForm, desk.Filters]:
+def desk_filters() -> tuple[DeskFilterForm, desk.Filters]:
     """The filters from the query string; an unknown value is a field error
     and that filter is left out."""
     form = DeskFilterForm(formdata=request.args)
     units = desk.unit_choices()
     streets = desk.streets()
+    communities = desk.communities()
     categories = desk.categories()
     channels = desk.channels()
     form.unit.choices = [("", _("All units"))] + [(u.code, localname(u)) for u in units]
     form.street.choices = [("", _("All streets"))] + [(s.code, localname(s)) for s in streets]
+    form.community.choices = [("", _("All communities"))] + [
+        (c.code, localname(c)) for c in communities
+    ]
     form.category.choices = [("", _("All categories"))] + [
         (c.code, localname(c)) for c in categories
     ]
@@ -70,6 +74,7 @@ def _filter_form() -> tuple[DeskFilterForm, desk.Filters]:
     filters = desk.Filters(
         unit=chosen(form.unit, units, lambda u: u.code),
         street=chosen(form.street, streets, lambda s: s.code),
+        community=chosen(form.community, communities, lambda c: c.code),
         category=chosen(form.category, categories, lambda c: c.code),
         channel=chosen(form.channel, channels, lambda c: c),
     )
@@ -79,7 +84,7 @@ def _filter_form() -> tuple[DeskFilterForm, desk.Filters]:
 @bp.get("")
 @roles_required(*SUPERVISOR_ROLES)
 def index():
-    form, filters = _filter_form()
+    form, filters = desk_filters()
     at = now()
     calendar = current_calendar()
     soon = desk.horizon(at, calendar)
@@ -100,6 +105,8 @@ def index():
     held = db.paginate(held_cases_query(), page=1, per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "supervision/desk.html",
+        communities=desk.community_rows(filters, at, current_user),
+        community_link=desk.community_link,
         held=held,
         form=form,
         filters=filters,
@@ -223,3 +230,6 @@ def raise_priority(tracking_number: str):
         _("Priority raised."),
         f"priority raised to {priority.value}",
     )
+
+
+from app.supervision import desk_map  # noqa: E402,F401  (routes on the same blueprint)

@@ -6,17 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app.auth import scope
 from cases.models import Assignment, AssignmentStatus, Case, Category, OrgUnit, UnitKind
+from cases.models.users import User
 from cases.states import CaseStatus
 from core.db import db
 from escalation.calendar import WorkingCalendar
 from escalation.deadlines import MET_AT, due_attr, is_met
 from escalation.models import DeadlineKind, Extension, ExtensionStatus
+from evaluation import places
 
 # A case is worked (and its deadlines run) only in these states.
 OPEN_STATES = (CaseStatus.DISPATCHED, CaseStatus.ACKNOWLEDGED, CaseStatus.AWAITING_INFO)
@@ -28,13 +32,28 @@ class Filters:
     street: OrgUnit | None = None
     category: Category | None = None
     channel: str | None = None
+    community: OrgUnit | None = None
 
     def apply(self, query: Select) -> Select:
         """Narrow a query that already joins Assignment and Case."""
         if self.unit is not None:
             query = query.where(Assignment.unit_id == self.unit.id)
+        return self._apply_to_case(query)
+
+    def apply_to_cases(self, query: Select) -> Select:
+        """Narrow a query over Case alone (the map's figures): the unit filter
+        keeps the cases the unit has an active assignment on."""
+        if self.unit is not None:
+            query = query.where(exists().where(
+                Assignment.case_id == Case.id, Assignment.unit_id == self.unit.id,
+                Assignment.active.is_(True)))
+        return self._apply_to_case(query)
+
+    def _apply_to_case(self, query: Select) -> Select:
         if self.street is not None:
             query = query.where(Case.street_id == self.street.id)
+        if self.community is not None:
+            query = query.where(Case.community_id == self.community.id)
         if self.category is not None:
             query = query.where(Case.category_id == self.category.id)
         if self.channel:
@@ -46,6 +65,7 @@ class Filters:
         values = {
             "unit": self.unit.code if self.unit else None,
             "street": self.street.code if self.street else None,
+            "community": self.community.code if self.community else None,
             "category": self.category.code if self.category else None,
             "channel": self.channel,
         }
@@ -155,6 +175,37 @@ def _duration(delta: timedelta) -> str:
     return format_timedelta(delta, granularity="minute", threshold=1.0)
 
 
+# -- the district map (app/supervision/desk_map.py) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CommunityRow:
+    unit: OrgUnit
+    open: int
+    overdue: int
+
+
+def narrow_cases(filters: Filters, user: User) -> places.Narrow:
+    return lambda query: scope.in_scope(filters.apply_to_cases(query), user)
+
+
+def community_rows(filters: Filters, at: datetime, user: User) -> list[CommunityRow]:
+    """Every active community (and any other with open cases), with its figures."""
+    unit_id = filters.unit.id if filters.unit else None
+    counts = places.open_and_overdue(at, narrow_cases(filters, user), unit_id)
+    units = db.session.scalars(select(OrgUnit).where(
+        OrgUnit.kind == UnitKind.COMMUNITY,
+        OrgUnit.active.is_(True) | OrgUnit.id.in_(list(counts) or [-1]),
+    ).options(selectinload(OrgUnit.parent)).order_by(OrgUnit.code))
+    return [CommunityRow(u, *counts.get(u.id, (0, 0))) for u in units]
+
+
+def community_link(filters: Filters, code: str) -> str:
+    """The desk's list for one community, with the other filters kept."""
+    args = {k: v for k, v in filters.args().items() if k != "community"}
+    return url_for("supervision.index", community=code, _anchor="escalated", **args)
+
+
 def unit_choices() -> list[OrgUnit]:
     """Units a case can be with: streets, communities and departments."""
     return list(db.session.scalars(
@@ -167,6 +218,12 @@ def unit_choices() -> list[OrgUnit]:
 def streets() -> list[OrgUnit]:
     return list(db.session.scalars(
         select(OrgUnit).where(OrgUnit.kind == UnitKind.STREET).order_by(OrgUnit.code)
+    ))
+
+
+def communities() -> list[OrgUnit]:
+    return list(db.session.scalars(
+        select(OrgUnit).where(OrgUnit.kind == UnitKind.COMMUNITY).order_by(OrgUnit.code)
     ))
 
 

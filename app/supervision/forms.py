@@ -42,6 +42,7 @@ class DeskFilterForm(FlaskForm):
 
     unit = SelectField(_l("Unit"), validators=[Optional()])
     street = SelectField(_l("Street"), validators=[Optional()])
+    community = SelectField(_l("Community"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     channel = SelectField(_l("Hotline / channel"), validators=[Optional()])
 

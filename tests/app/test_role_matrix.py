@@ -106,6 +106,8 @@ ACCESS: dict[str, Access] = {
     "public.track_link": PUBLIC, "public.add_information": PUBLIC,
     "public.answer_callback": PUBLIC, "webform.submit": PUBLIC, "webform.submitted": PUBLIC,
     "stats.stats": PUBLIC, "stats.api": PUBLIC, "health.healthz": PUBLIC, "static": PUBLIC,
+    # the district map: boundaries and aggregate counts by place, nothing personal
+    "maps.communities": PUBLIC, "stats.map_data": PUBLIC,
     "openapi.openapi_json": PUBLIC, "auth.login": PUBLIC,
     **{f"open311.{name}": EXTERNAL for name in (
         "discovery", "services", "service_definition", "create_request", "list_requests",
@@ -128,6 +130,7 @@ ACCESS: dict[str, Access] = {
     "workbench.waive_assists": Access(SUPERVISORS, case="any"),
     "workbench.dispatch_queue": Access(DISTRICT),
     "supervision.index": Access(SUPERVISORS),
+    "supervision.map_data": Access(SUPERVISORS),  # the desk's map: points are cases
     "supervision.comment": Access(SUPERVISORS, case="any"),
     "supervision.transfer": Access(DISTRICT, case="any"),
     "supervision.decide_extension": Access(SUPERVISORS, case="any"),
@@ -148,6 +151,7 @@ ACCESS: dict[str, Access] = {
     "evaluation.ranking_page": Access(EVALUATION),
     "evaluation.ranking_export": Access(EVALUATION),
     "evaluation.report": Access(EVALUATION),
+    "evaluation.map_data": Access(EVALUATION),
     "evaluation.unit_page": Access(EVALUATION | {Role.UNIT_HEAD}),
     "evaluation.cases_page": Access(EVALUATION | {Role.UNIT_HEAD}, query=EVALUATED_UNIT),
     "evaluation.cases_export": Access(EVALUATION | {Role.UNIT_HEAD}, query=EVALUATED_UNIT),

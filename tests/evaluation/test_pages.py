@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime
 
 import pytest
@@ -106,7 +107,12 @@ def test_unit_head_sees_only_their_unit_and_its_rank(client, built):
     page = parse(client.get("/evaluation/unit/huangpu-street"))
     assert page.find(id="rank") is not None
     assert page.find("table", id="measures") is not None
-    assert page.find("svg") is not None  # trend charts, drawn on the server
+    # trend charts: described for ECharts, with the same figures in a table
+    received = page.find("figure", **{"data-measure": "received"})
+    chart = json.loads(received.find("div", cls="echart").attrs["data-chart"])
+    assert chart["type"] == "line" and len(chart["labels"]) == len(chart["values"]) == 30
+    rows = received.find("table").find_all("tr")
+    assert len(rows) == 1 + 30
     assert client.get("/evaluation/unit/hongshan-street").status_code == 403
     assert client.get("/evaluation/ranking").status_code == 403
     assert client.get("/evaluation/ranking.xlsx").status_code == 403
@@ -222,7 +228,13 @@ def test_public_statistics_have_no_personal_data(client, built, history):
         assert private not in text
     page = parse(response)
     streets = page.find("table", id="streets")
-    assert len(streets.find_all("tr")) == 1 + 9  # the nine streets
+    # the nine streets, the cases not located, the district's total
+    assert len(streets.find_all("tr")) == 1 + 9 + 1 + 1
+    # by the street of the address: the history's cases have none but the two
+    # answered at intake in 黄埔街道 (c5, merged away, counts nowhere)
+    huangpu = streets.find("tr", **{"data-street": "huangpu-street"})
+    assert huangpu.find("td", cls="received").text() == "2"
+    assert streets.find("tr", id="unlocated").find("td", cls="received").text() == "5"
     categories = page.find("table", id="categories")
     # 8 road-damage cases in November, c5 merged away: 7; resolved: c1 to c4
     assert [td.text() for td in categories.find_all("td")][1:3] == ["7", "4"]
