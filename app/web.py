@@ -6,12 +6,19 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from cases.channels import channel_label
 from cases.duplicates import DUPLICATE_REASON_LABELS
 from cases.models.address import PARITY_LABELS
-from cases.models.assignment import ASSIGNMENT_LABELS, RETURN_REASON_LABELS
+from cases.models.assignment import (
+    ASSIGNMENT_LABELS,
+    ASSIGNMENT_ROLE_LABELS,
+    RETURN_REASON_LABELS,
+)
 from cases.models.catalogue import PRIORITY_LABELS, TARGET_LABELS
+from cases.models.event import ACTOR_KIND_LABELS
 from cases.models.org import UNIT_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from cases.models.users import ROLE_LABELS
+from cases.next_step import NEXT_STEP_LABELS
 from cases.states import STATUS_LABELS
 from channels.outbox.models import OUTBOX_STATUS_LABELS
 from channels.phone.sms import SMS_DELIVERY_LABELS
@@ -31,6 +38,7 @@ from escalation.models import (
 LABELS = {
     "STATUS_LABELS": STATUS_LABELS,
     "ASSIGNMENT_LABELS": ASSIGNMENT_LABELS,
+    "ASSIGNMENT_ROLE_LABELS": ASSIGNMENT_ROLE_LABELS,
     "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
     "DUPLICATE_REASON_LABELS": DUPLICATE_REASON_LABELS,
     "PRIORITY_LABELS": PRIORITY_LABELS,
@@ -39,11 +47,13 @@ LABELS = {
     "UNIT_KIND_LABELS": UNIT_KIND_LABELS,
     "UNIT_KIND_PLURAL_LABELS": UNIT_KIND_PLURAL_LABELS,
     "ROLE_LABELS": ROLE_LABELS,
+    "ACTOR_KIND_LABELS": ACTOR_KIND_LABELS,
     "DEADLINE_KIND_LABELS": DEADLINE_KIND_LABELS,
     "DEADLINE_KIND_SHORT": DEADLINE_KIND_SHORT,
     "LIMIT_UNIT_LABELS": LIMIT_UNIT_LABELS,
     "LEVEL_LABELS": LEVEL_LABELS,
     "DUE_LABELS": DUE_LABELS,
+    "NEXT_STEP_LABELS": NEXT_STEP_LABELS,
     "OUTBOX_STATUS_LABELS": OUTBOX_STATUS_LABELS,
     "SMS_DELIVERY_LABELS": SMS_DELIVERY_LABELS,
     "WEBHOOK_DELIVERY_LABELS": WEBHOOK_DELIVERY_LABELS,
@@ -52,7 +62,8 @@ LABELS = {
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localname=localname, when=when)
     app.jinja_env.globals.update(
-        LABELS, locale_code=locale_code, urgency=urgency, clock_now=now
+        LABELS, locale_code=locale_code, urgency=urgency, clock_now=now,
+        channel_label=channel_label,
     )
 
     def error_page(code: int, title, message):

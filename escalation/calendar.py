@@ -64,6 +64,15 @@ class WorkingCalendar:
             return _package_workday(day)
         return day.weekday() < 5
 
+    @property
+    def working_day(self) -> timedelta:
+        """The working time of one working day (7 hours with the default hours)."""
+        return sum(
+            (datetime.combine(date.min, end) - datetime.combine(date.min, start)
+             for start, end in self.hours),
+            timedelta(0),
+        )
+
     def covers(self, year: int) -> bool:
         """True when the year's holidays are known: shipped, or entered by an administrator."""
         return year in PACKAGE_YEARS or any(d.year == year for d in self.overrides)
