@@ -97,7 +97,8 @@ def index():
         error_out=False,
     )
     # Returned twice (the ping-pong guard): the supervisor decides where it goes.
-    held = db.paginate(held_cases_query(), page=1, per_page=PAGE_SIZE, error_out=False)
+    held = db.paginate(held_cases_query(), page=request.args.get("held_page", 1, type=int),
+                       per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "supervision/desk.html",
         held=held,
