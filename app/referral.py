@@ -35,7 +35,7 @@ def refer_case(tracking_number: str):
         detail = f"{exc.field} {exc.message}"
         flash(_("The case could not be referred to the city: %(reason)s", reason=detail),
               "error")
-        return render_case(case, REFUSED, refer_reason=reason or " ")
+        return render_case(case, REFUSED, refer_reason=reason)
     db.session.commit()
     flash(_("The case was referred to the city's 12319 platform."))
     return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))

@@ -82,7 +82,7 @@ def case_detail(tracking_number: str):
     return render_case(readable_case(tracking_number))
 
 
-def render_case(case: Case, status: int = 200, **posted: FlaskForm):
+def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
     """The case page. A form in `posted` (by its name on the page: update_form,
     contact, comment_form, ...) takes the place of the blank one, so a refused
     action shows what was typed, with the field's errors, instead of losing it."""
@@ -105,7 +105,7 @@ def render_case(case: Case, status: int = 200, **posted: FlaskForm):
         "forms": unit_forms(),
         "dispatch_form": dispatch_form,
         "supervision": case_panel(case),
-        "refer_reason": "",
+        "refer_reason": None,  # the referral's reason as posted, when it was refused
         **collaboration,
         **merging.page_context(case),
         **next_step_context(case, mine),
@@ -119,8 +119,10 @@ def _put_back(context: dict, posted: dict) -> None:
     case has since moved on and the page shows no such form)."""
     panel = context["supervision"]
     for name, form in posted.items():
-        if isinstance(form, FlaskForm):
-            form.posted = True  # the page unfolds the <details> that holds it
+        if not isinstance(form, FlaskForm):  # a plain field's text (the referral's reason)
+            context[name] = form
+            continue
+        form.posted = True  # the page unfolds the <details> that holds it
         if name in context["forms"]:
             context["forms"][name] = form
         elif panel is not None and getattr(panel, name, None) is not None:
