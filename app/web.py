@@ -7,12 +7,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.maps import ECHARTS_PATH
+from cases.channels import channel_label
 from cases.duplicates import DUPLICATE_REASON_LABELS
 from cases.models.address import PARITY_LABELS
-from cases.models.assignment import ASSIGNMENT_LABELS, RETURN_REASON_LABELS
+from cases.models.assignment import (
+    ASSIGNMENT_LABELS,
+    ASSIGNMENT_ROLE_LABELS,
+    RETURN_REASON_LABELS,
+)
 from cases.models.catalogue import PRIORITY_LABELS, TARGET_LABELS
+from cases.models.event import ACTOR_KIND_LABELS
 from cases.models.org import UNIT_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from cases.models.users import ROLE_LABELS
+from cases.next_step import NEXT_STEP_LABELS
 from cases.states import STATUS_LABELS
 from channels.outbox.models import OUTBOX_STATUS_LABELS
 from channels.phone.sms import SMS_DELIVERY_LABELS
@@ -32,6 +39,7 @@ from escalation.models import (
 LABELS = {
     "STATUS_LABELS": STATUS_LABELS,
     "ASSIGNMENT_LABELS": ASSIGNMENT_LABELS,
+    "ASSIGNMENT_ROLE_LABELS": ASSIGNMENT_ROLE_LABELS,
     "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
     "DUPLICATE_REASON_LABELS": DUPLICATE_REASON_LABELS,
     "PRIORITY_LABELS": PRIORITY_LABELS,
@@ -40,11 +48,13 @@ LABELS = {
     "UNIT_KIND_LABELS": UNIT_KIND_LABELS,
     "UNIT_KIND_PLURAL_LABELS": UNIT_KIND_PLURAL_LABELS,
     "ROLE_LABELS": ROLE_LABELS,
+    "ACTOR_KIND_LABELS": ACTOR_KIND_LABELS,
     "DEADLINE_KIND_LABELS": DEADLINE_KIND_LABELS,
     "DEADLINE_KIND_SHORT": DEADLINE_KIND_SHORT,
     "LIMIT_UNIT_LABELS": LIMIT_UNIT_LABELS,
     "LEVEL_LABELS": LEVEL_LABELS,
     "DUE_LABELS": DUE_LABELS,
+    "NEXT_STEP_LABELS": NEXT_STEP_LABELS,
     "OUTBOX_STATUS_LABELS": OUTBOX_STATUS_LABELS,
     "SMS_DELIVERY_LABELS": SMS_DELIVERY_LABELS,
     "WEBHOOK_DELIVERY_LABELS": WEBHOOK_DELIVERY_LABELS,
@@ -55,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         LABELS, locale_code=locale_code, urgency=urgency, clock_now=now,
         ECHARTS_PATH=ECHARTS_PATH,
+        channel_label=channel_label,
     )
 
     def error_page(code: int, title, message):

@@ -116,6 +116,15 @@ class WorkingCalendar:
             return self.overrides[day]
         return _source_workday(day)
 
+    @property
+    def working_day(self) -> timedelta:
+        """The working time of one working day (7 hours with the default hours)."""
+        return sum(
+            (datetime.combine(date.min, end) - datetime.combine(date.min, start)
+             for start, end in self.hours),
+            timedelta(0),
+        )
+
     def _periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working periods (aware, Shanghai) that end after `start`, in order."""
         local = start.astimezone(SHANGHAI)

@@ -40,11 +40,7 @@ def is_met(assignment: Assignment, kind: DeadlineKind) -> bool:
 
 def _day(calendar: WorkingCalendar) -> timedelta:
     """One working day, as working time."""
-    return sum(
-        (datetime.combine(datetime.min, e) - datetime.combine(datetime.min, s)
-         for s, e in calendar.hours),
-        timedelta(0),
-    )
+    return calendar.working_day
 
 
 def step_times(

@@ -44,6 +44,25 @@ class Limit:
         return calendar.add_working_days(start, self.amount)
 
 
+@dataclass(frozen=True)
+class LimitBook:
+    """Every administrator's limit, read in one query, for pages that need
+    the limits of many assignments (the workbench's countdowns) without a
+    query per row. Chooses as limits_for does."""
+
+    rows: dict[tuple[int | None, Priority, DeadlineKind], Limit]
+
+    @classmethod
+    def load(cls) -> LimitBook:
+        return cls({(row.category_id, row.priority, row.kind): Limit(row.amount, row.unit)
+                    for row in db.session.scalars(select(TimeLimit))})
+
+    def limit(self, category_id: int | None, priority: Priority, kind: DeadlineKind) -> Limit:
+        return (self.rows.get((category_id, priority, kind))
+                or self.rows.get((None, priority, kind))
+                or Limit(*DEFAULTS[(priority, kind)]))
+
+
 def limits_for(category: Category, priority: Priority) -> dict[DeadlineKind, Limit]:
     """Every kind's limit in one query: the category's own rule, else the rule
     for every category, else the default."""

@@ -30,7 +30,7 @@ bp = Blueprint("callbacks", __name__)
 
 CALLERS = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
-PAGE_SIZE = 30
+PAGE_SIZE = 25
 
 ANSWER_LABELS = {c.value: c.label for c in SOLVED_CHOICES + SATISFACTION_CHOICES}
 

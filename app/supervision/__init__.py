@@ -24,8 +24,9 @@ from app.supervision.forms import (
     TransferForm,
 )
 from app.supervision.panel import PREFIX, set_priority_choices, set_transfer_choices
-from app.workbench import perform
+from app.workbench import REFUSED, perform, render_case
 from cases import operations
+from cases.channels import channel_label
 from cases.collaboration import held_cases_query
 from cases.models import Case, OrgUnit, Priority
 from cases.models.users import Role
@@ -62,7 +63,7 @@ def desk_filters() -> tuple[DeskFilterForm, desk.Filters]:
         (c.code, localname(c)) for c in categories
     ]
     form.channel.choices = [("", _("All channels"))] + [
-        (c, desk.channel_label(c)) for c in channels
+        (c, channel_label(c)) for c in channels
     ]
     form.validate()
 
@@ -102,7 +103,8 @@ def index():
         error_out=False,
     )
     # Returned twice (the ping-pong guard): the supervisor decides where it goes.
-    held = db.paginate(held_cases_query(), page=1, per_page=PAGE_SIZE, error_out=False)
+    held = db.paginate(held_cases_query(), page=request.args.get("held_page", 1, type=int),
+                       per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "supervision/desk.html",
         communities=desk.community_rows(filters, at, current_user),
@@ -115,7 +117,6 @@ def index():
         extensions=extensions,
         soon=soon,
         uncovered=years_to_confirm(at),
-        channel_label=desk.channel_label,
     )
 
 
@@ -135,20 +136,25 @@ def _back(tracking_number: str):
     )
 
 
-def _refuse_form(tracking_number: str, form: FlaskForm):
-    """Bad input: say which field and why, on the case page."""
-    for field in form:
-        for error in field.errors:
-            flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
-    return _back(tracking_number)
+def _refuse_form(tracking_number: str, **posted: FlaskForm):
+    """Bad input: say which field and why, on the case page, with what was typed."""
+    for form in posted.values():
+        for field in form:
+            for error in field.errors:
+                flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
+    return render_case(_case_or_404(tracking_number), REFUSED, **posted)
 
 
-def _act(tracking_number: str, action: Callable[[Case], object], success: str, what: str):
-    """Run one supervision operation on the case as the signed-in user, then go back."""
+def _act(tracking_number: str, action: Callable[[Case], object], success: str, what: str,
+         **posted: FlaskForm):
+    """Run one supervision operation on the case as the signed-in user, then go
+    back; refused, the case page again with the form as typed."""
     case = _case_or_404(tracking_number)
     if perform(case, action, success):
         log.info("supervision: %s on case %s by %s", what, tracking_number,
                  current_user.username)
+    elif posted:
+        return render_case(case, REFUSED, **posted)
     return _back(tracking_number)
 
 
@@ -157,12 +163,13 @@ def _act(tracking_number: str, action: Callable[[Case], object], success: str, w
 def comment(tracking_number: str):
     form = CommentForm(prefix=PREFIX["comment"])
     if not form.validate_on_submit():
-        return _refuse_form(tracking_number, form)
+        return _refuse_form(tracking_number, comment_form=form)
     return _act(
         tracking_number,
         lambda case: supervision.comment(case, current_user, form.text.data),
         _("Instruction recorded. The unit sees it on the case."),
         "comment",
+        comment_form=form,
     )
 
 
@@ -171,13 +178,16 @@ def comment(tracking_number: str):
 def transfer(tracking_number: str):
     form = set_transfer_choices(TransferForm(prefix=PREFIX["transfer"]))
     if not form.validate_on_submit():
-        return _refuse_form(tracking_number, form)
+        return _refuse_form(tracking_number, transfer_form=form,
+                            dispatcher_transfer_form=form)
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == form.unit.data))
     return _act(
         tracking_number,
         lambda case: operations.transfer(case, current_user, unit, form.reason.data),
         _("Transferred to %(unit)s.", unit=localname(unit)),
         f"transfer to {unit.code}",
+        transfer_form=form,
+        dispatcher_transfer_form=form,
     )
 
 
@@ -190,7 +200,7 @@ def decide_extension(tracking_number: str, extension_id: int):
         abort(404)
     form = DecisionForm(prefix=PREFIX["decision"])
     if not form.validate_on_submit():
-        return _refuse_form(tracking_number, form)
+        return _refuse_form(tracking_number, decision_form=form)
     approve = form.decision.data == "approve"
     return _act(
         tracking_number,
@@ -200,6 +210,7 @@ def decide_extension(tracking_number: str, extension_id: int):
         _("Extension approved: the citizen is told the new deadline.") if approve
         else _("Extension refused: the deadline stays."),
         f"extension {extension_id} {'approved' if approve else 'refused'}",
+        decision_form=form,
     )
 
 
@@ -208,12 +219,13 @@ def decide_extension(tracking_number: str, extension_id: int):
 def supervise(tracking_number: str):
     form = SuperviseForm(prefix=PREFIX["supervise"])
     if not form.validate_on_submit():
-        return _refuse_form(tracking_number, form)
+        return _refuse_form(tracking_number, supervise_form=form)
     return _act(
         tracking_number,
         lambda case: supervision.mark_supervised(case, current_user, form.reason.data or ""),
         _("The case is now formally supervised."),
         "formal supervision",
+        supervise_form=form,
     )
 
 
@@ -222,7 +234,8 @@ def supervise(tracking_number: str):
 def raise_priority(tracking_number: str):
     form = set_priority_choices(PriorityForm(prefix=PREFIX["priority"]), list(Priority))
     if not form.validate_on_submit():
-        return _refuse_form(tracking_number, form)
+        flash(_("Choose the new priority."), "error")  # nothing typed to keep
+        return _back(tracking_number)
     priority = Priority(form.priority.data)
     return _act(
         tracking_number,

@@ -234,16 +234,3 @@ def categories() -> list[Category]:
 def channels() -> list[str]:
     """The channels cases came by (the hotlines, the web form, email, ...)."""
     return sorted(db.session.scalars(select(Case.channel).distinct()))
-
-
-def channel_label(channel: str) -> str:
-    if channel.startswith("phone-"):
-        return _("Hotline %(number)s", number=channel.removeprefix("phone-"))
-    labels = {"web": _("Web form"), "email": _("Email"), "sms": _("SMS")}
-    if channel in labels:
-        return labels[channel]
-    if channel.startswith("open311:"):
-        return _("Open311 API (%(client)s)", client=channel.removeprefix("open311:"))
-    return channel
-
-

@@ -9,23 +9,28 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
-from app.supervision.panel import case_panel
+from app.workbench import listing
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
 from cases import access, operations
 from cases.errors import CaseError, InvalidRequest
-from cases.models import Assignment, AssignmentStatus, Attachment, Case, OrgUnit
+from cases.models import Assignment, Attachment, Case, OrgUnit
 from cases.models.users import UNIT_ROLES, Role
+from cases.next_step import next_step
 from cases.states import CaseStatus
 from core.db import db
 from core.i18n import localname
+from escalation.countdown import Clockface
 
 bp = Blueprint("workbench", __name__)
 
 PAGE_SIZE = 25
+# The answer to a refused form: the page again, with what was typed.
+REFUSED = 422
 
 
 @bp.get("/workbench")
@@ -39,18 +44,19 @@ def index():
         return redirect(url_for("evaluation.index"))
     if not scope.may_use_cases(current_user):
         abort(403)
-    tab = request.args.get("tab", "open")
-    # A head's list holds the sub-units' assignments too; the list shows the unit.
-    query = scope.assignments_in_scope(select(Assignment).join(Assignment.case), current_user)
-    if tab == "resolved":
-        query = query.where(Assignment.status == AssignmentStatus.RESOLVED)
-        query = query.order_by(Assignment.resolved_at.desc())
-    else:
-        tab = "open"
-        query = query.where(Assignment.status != AssignmentStatus.RESOLVED)
-        query = query.order_by(Assignment.assigned_at)  # oldest first: they wait longest
-    page = db.paginate(query.where(Assignment.active.is_(True)), per_page=PAGE_SIZE)
-    return render_template("workbench/index.html", page=page, tab=tab)
+    tab, form, filters = listing.read_filters(request.args, current_user)
+    page = db.paginate(listing.rows_query(current_user, filters, tab), per_page=PAGE_SIZE,
+                       error_out=False)
+    clockface = Clockface()
+    return render_template(
+        "workbench/index.html",
+        page=page,
+        rows=[(a, clockface.next(a)) for a in page.items],
+        tab=tab,
+        form=form,
+        filters=filters,
+        counts=listing.tab_counts(current_user, filters),
+    )
 
 
 def _case_or_404(tracking_number: str) -> Case:
@@ -73,30 +79,75 @@ def readable_case(tracking_number: str) -> Case:
 @bp.get("/cases/<tracking_number>")
 @login_required
 def case_detail(tracking_number: str):
-    case = readable_case(tracking_number)
+    return render_case(readable_case(tracking_number))
+
+
+def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
+    """The case page. A form in `posted` (by its name on the page: update_form,
+    contact, comment_form, ...) takes the place of the blank one, so a refused
+    action shows what was typed, with the field's errors, instead of losing it."""
     try:
         mine = access.unit_assignment(case, current_user)
     except CaseError:
         mine = None
     dispatch_form = (
-        _dispatch_form()
-        if case.status is CaseStatus.UNROUTED and current_user.district_wide else None
+        dispatch_form_for() if case.status is CaseStatus.UNROUTED and current_user.district_wide
+        else None
     )
     collaboration = collab.page_context(case, mine)
     if dispatch_form is not None and collaboration["suggestions"]:
         dispatch_form.unit.data = collaboration["suggestions"][0].unit.code  # the best guess
-    return render_template(
-        "workbench/case.html",
-        case=case,
-        mine=mine,
-        update_form=UpdateForm(),
-        resolve_form=ResolveForm(),
-        forms=unit_forms(),
-        dispatch_form=dispatch_form,
-        supervision=case_panel(case),
+    context = {
+        "case": case,
+        "mine": mine,
+        "update_form": UpdateForm(formdata=None),
+        "resolve_form": ResolveForm(formdata=None),
+        "forms": unit_forms(),
+        "dispatch_form": dispatch_form,
+        "supervision": case_panel(case),
+        "refer_reason": None,  # the referral's reason as posted, when it was refused
         **collaboration,
         **merging.page_context(case),
-    )
+        **next_step_context(case, mine),
+    }
+    _put_back(context, posted)
+    return render_template("workbench/case.html", **context), status
+
+
+def _put_back(context: dict, posted: dict) -> None:
+    """Each posted form where the page shows its blank twin (not where the
+    case has since moved on and the page shows no such form)."""
+    panel = context["supervision"]
+    for name, form in posted.items():
+        if not isinstance(form, FlaskForm):  # a plain field's text (the referral's reason)
+            context[name] = form
+            continue
+        form.posted = True  # the page unfolds the <details> that holds it
+        if name in context["forms"]:
+            context["forms"][name] = form
+        elif panel is not None and getattr(panel, name, None) is not None:
+            setattr(panel, name, form)
+        elif context.get(name) is not None:
+            context[name] = form
+
+
+def next_step_context(case: Case, mine: Assignment | None) -> dict:
+    """The line at the top of the case page: what the signed-in unit must do
+    next and its deadlines with countdowns; a district-wide reader sees the
+    lead unit's."""
+    focus = mine
+    if focus is None and current_user.district_wide:
+        focus = case.lead_assignment
+    if focus is None:
+        return {"focus": None}
+    clockface = Clockface()
+    nearest = clockface.next(focus)
+    return {
+        "focus": focus,
+        "focus_step": next_step(focus),
+        "focus_due": nearest,
+        "focus_deadlines": clockface.all(focus),
+    }
 
 
 @bp.get("/cases/<tracking_number>/attachments/<int:attachment_id>")
@@ -138,11 +189,26 @@ def perform(case: Case, action: Callable[[Case], object], success: str) -> bool:
     return False
 
 
-def _act(tracking_number: str, action: Callable[[Case], object], success: str):
-    """Run one operation on the case for the signed-in user, then go back."""
+def _act(tracking_number: str, action: Callable[[Case], object], success: str,
+         **posted: FlaskForm):
+    """Run one operation on the case for the signed-in user. Done: back to the
+    case page. Refused: the case page again, with the posted forms as typed."""
     case = readable_case(tracking_number)
-    perform(case, action, success)
-    return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+    if perform(case, action, success) or not posted:
+        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+    return render_case(case, REFUSED, **posted)
+
+
+def invalid(tracking_number: str, message: str | None = None, **posted: FlaskForm):
+    """A form that did not validate: say why, and show the page with what was typed."""
+    if message is not None:
+        flash(message, "error")
+    else:
+        for form in posted.values():
+            for field in form:
+                for error in field.errors:
+                    flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
+    return render_case(readable_case(tracking_number), REFUSED, **posted)
 
 
 @bp.post("/cases/<tracking_number>/acknowledge")
@@ -161,14 +227,15 @@ def update(tracking_number: str):
     readable_case(tracking_number)
     form = UpdateForm()
     if not form.validate_on_submit():
-        flash(_("Write the update before sending it."), "error")
-        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+        return invalid(tracking_number, _("Write the update before sending it."),
+                       update_form=form)
     return _act(
         tracking_number,
         lambda case: operations.add_update(
             case, current_user, form.text.data, public=form.public.data
         ),
         _("Update added."),
+        update_form=form,
     )
 
 
@@ -178,17 +245,19 @@ def resolve(tracking_number: str):
     readable_case(tracking_number)
     form = ResolveForm()
     if not form.validate_on_submit():
-        flash(_("Write the reply to the citizen before resolving."), "error")
-        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+        return invalid(tracking_number, _("Write the reply to the citizen before resolving."),
+                       resolve_form=form)
     return _act(
         tracking_number,
         lambda case: operations.resolve(case, current_user, form.reply.data),
         _("Resolved. The citizen can now read your reply."),
+        resolve_form=form,
     )
 
 
-def _dispatch_form() -> DispatchForm:
-    form = DispatchForm()
+def dispatch_form_for(posted: bool = False) -> DispatchForm:
+    """The dispatch form with every active unit to choose from: blank, or as posted."""
+    form = DispatchForm() if posted else DispatchForm(formdata=None)
     units = db.session.scalars(
         select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.kind, OrgUnit.code)
     )
@@ -201,21 +270,27 @@ def _dispatch_form() -> DispatchForm:
 @bp.post("/cases/<tracking_number>/dispatch")
 @roles_required(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 def dispatch(tracking_number: str):
-    readable_case(tracking_number)
-    form = _dispatch_form()
+    case = readable_case(tracking_number)
+    form = dispatch_form_for(posted=True)
     if not form.validate_on_submit():
-        flash(_("Choose the unit to dispatch to."), "error")
-        return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
+        return invalid(tracking_number, _("Choose the unit to dispatch to."), dispatch_form=form)
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == form.unit.data))
-    back = _act(
-        tracking_number,
+    done = perform(
+        case,
         lambda case: operations.dispatch_case(
             case, current_user, unit, form.reason.data or "dispatched by hand"
         ),
         _("Dispatched to %(unit)s.", unit=localname(unit)),
     )
+    if not done:
+        return render_case(case, REFUSED, dispatch_form=form)
     # A one-click dispatch from the queue goes back to the queue.
-    return redirect(url_for("workbench.dispatch_queue")) if request.form.get("back") else back
+    if request.form.get("back"):
+        return redirect(url_for("workbench.dispatch_queue"))
+    return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
 
 # Routes about deadlines and collaboration live beside the others, on the same blueprint.
+# Imported last: they and the supervisor's panel import the names above (the
+# supervision blueprint answers a refused action with render_case).
+from app.supervision.panel import case_panel  # noqa: E402
 from app.workbench import collab, merging, timing  # noqa: E402,F401

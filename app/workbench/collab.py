@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from app.supervision.desk import unit_choices
 from app.supervision.forms import TransferForm
 from app.supervision.panel import PREFIX as PANEL_PREFIX
 from app.supervision.panel import TRANSFERABLE, set_transfer_choices
-from app.workbench import PAGE_SIZE, _act, bp, readable_case
+from app.workbench import PAGE_SIZE, _act, bp, invalid, readable_case
 from app.workbench.forms import (
     AddAssistForm,
     AssistReplyForm,
@@ -95,13 +95,6 @@ def page_context(case: Case, mine: Assignment | None) -> dict:
     return context
 
 
-def _refuse(tracking_number: str, form) -> object:
-    for field in form:
-        for error in field.errors:
-            flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
-    return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
-
-
 def _unit(code: str) -> OrgUnit:
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
     if unit is None:
@@ -115,12 +108,13 @@ def return_case(tracking_number: str):
     readable_case(tracking_number)
     form = ReturnForm(prefix=PREFIX["return"])
     if not form.validate_on_submit():
-        return _refuse(tracking_number, form)
+        return invalid(tracking_number, return_form=form)
     return _act(
         tracking_number,
         lambda case: collaboration.return_case(case, current_user, form.reason.data,
                                                form.note.data),
         _("Returned. The dispatcher will send the case on."),
+        return_form=form,
     )
 
 
@@ -130,11 +124,12 @@ def assist_reply(tracking_number: str):
     readable_case(tracking_number)
     form = AssistReplyForm(prefix=PREFIX["reply"])
     if not form.validate_on_submit():
-        return _refuse(tracking_number, form)
+        return invalid(tracking_number, assist_reply_form=form)
     return _act(
         tracking_number,
         lambda case: collaboration.reply_as_assisting(case, current_user, form.text.data),
         _("Reply sent. The lead unit sees it on the case."),
+        assist_reply_form=form,
     )
 
 
@@ -144,12 +139,13 @@ def assist_request(tracking_number: str):
     case = readable_case(tracking_number)
     form = _assist_choices(AssistRequestForm(prefix=PREFIX["request"]), case)
     if not form.validate_on_submit():
-        return _refuse(tracking_number, form)
+        return invalid(tracking_number, assist_request_form=form)
     unit = _unit(form.unit.data)
     return _act(
         tracking_number,
         lambda case: collaboration.request_assistance(case, current_user, unit, form.note.data),
         _("%(unit)s is asked to assist.", unit=localname(unit)),
+        assist_request_form=form,
     )
 
 
@@ -159,13 +155,14 @@ def add_assisting(tracking_number: str):
     case = readable_case(tracking_number)
     form = _assist_choices(AddAssistForm(prefix=PREFIX["add"]), case)
     if not form.validate_on_submit():
-        return _refuse(tracking_number, form)
+        return invalid(tracking_number, add_assist_form=form)
     unit = _unit(form.unit.data)
     return _act(
         tracking_number,
         lambda case: collaboration.assign_assisting(case, current_user, unit,
                                                     form.note.data or ""),
         _("%(unit)s now assists on the case.", unit=localname(unit)),
+        add_assist_form=form,
     )
 
 
@@ -175,11 +172,12 @@ def waive_assists(tracking_number: str):
     readable_case(tracking_number)
     form = WaiveForm(prefix=PREFIX["waive"])
     if not form.validate_on_submit():
-        return _refuse(tracking_number, form)
+        return invalid(tracking_number, waive_form=form)
     return _act(
         tracking_number,
         lambda case: collaboration.waive_assists(case, current_user, form.reason.data),
         _("The lead unit may now resolve without the missing replies."),
+        waive_form=form,
     )
 
 

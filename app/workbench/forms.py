@@ -57,12 +57,13 @@ class ExtensionForm(FlaskForm):
 
 
 def unit_forms() -> dict[str, FlaskForm]:
-    """The forms of the unit's time actions, for the case page."""
+    """The forms of the unit's time actions, blank, for the case page (a
+    refused one is put back as posted: app.workbench.render_case)."""
     return {
-        "contact": ContactForm(),
-        "ask": AskInformationForm(),
-        "received": InformationReceivedForm(),
-        "extension": ExtensionForm(),
+        "contact": ContactForm(formdata=None),
+        "ask": AskInformationForm(formdata=None),
+        "received": InformationReceivedForm(formdata=None),
+        "extension": ExtensionForm(formdata=None),
     }
 
 

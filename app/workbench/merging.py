@@ -20,7 +20,7 @@ from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.auth import roles_required
-from app.workbench import _case_or_404, bp, perform
+from app.workbench import REFUSED, _case_or_404, bp, perform, render_case
 from cases import merge
 from cases.duplicates import Duplicate, possible_duplicates
 from cases.models import Case
@@ -89,27 +89,28 @@ def merge_case(tracking_number: str):
         for field in form:
             for error in field.errors:
                 flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
-        return _back(tracking_number)
+        return render_case(here, REFUSED, merge_form=form)
     numbers = _numbers(form)
+
+    def refused(message: str):
+        flash(message, "error")
+        return render_case(here, REFUSED, merge_form=form)
+
     if not numbers:
-        flash(_("Not done: choose at least one case to merge."), "error")
-        return _back(tracking_number)
+        return refused(_("Not done: choose at least one case to merge."))
     if len(numbers) > MAX_OTHERS:
-        flash(_("Not done: at most %(n)s cases at once.", n=MAX_OTHERS), "error")
-        return _back(tracking_number)
+        return refused(_("Not done: at most %(n)s cases at once.", n=MAX_OTHERS))
     found = {c.tracking_number: c for c in db.session.scalars(
         select(Case).where(Case.tracking_number.in_(numbers)))}
     missing = [n for n in numbers if n not in found]
     if missing:
-        flash(_("Not done: no case %(numbers)s.", numbers="、".join(missing)), "error")
-        return _back(tracking_number)
+        return refused(_("Not done: no case %(numbers)s.", numbers="、".join(missing)))
     group = [here, *(found[n] for n in numbers if n != here.tracking_number)]
     chosen = normalise(form.survivor.data or "") or here.tracking_number
     survivor = next((c for c in group if c.tracking_number == chosen), None)
     if survivor is None:
-        flash(_("Not done: the case that remains must be this case or one of those merged."),
-              "error")
-        return _back(tracking_number)
+        return refused(_("Not done: the case that remains must be this case or one of those "
+                         "merged."))
     duplicates = [c for c in group if c is not survivor]
     done = perform(
         survivor,
@@ -118,4 +119,6 @@ def merge_case(tracking_number: str):
           numbers="、".join(c.tracking_number for c in duplicates),
           number=survivor.tracking_number),
     )
-    return _back(survivor.tracking_number if done else tracking_number)
+    if not done:
+        return render_case(here, REFUSED, merge_form=form)
+    return _back(survivor.tracking_number)

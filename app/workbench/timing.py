@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import roles_required
-from app.workbench import _act, bp, readable_case
+from app.workbench import _act, bp, invalid, readable_case
 from app.workbench.forms import (
     AskInformationForm,
     ContactForm,
@@ -25,21 +24,18 @@ from escalation import operations as supervision
 from escalation.limits import current_calendar
 
 
-def _back(tracking_number: str, message: str):
-    flash(message, "error")
-    return redirect(url_for("workbench.case_detail", tracking_number=tracking_number))
-
-
 @bp.post("/cases/<tracking_number>/contact")
 @roles_required(*UNIT_ROLES)
 def contact(tracking_number: str):
     readable_case(tracking_number)
     form = ContactForm()
-    form.validate()
+    if not form.validate_on_submit():
+        return invalid(tracking_number, contact=form)
     return _act(
         tracking_number,
         lambda case: operations.record_contact(case, current_user, form.note.data),
         _("Contact with the citizen recorded."),
+        contact=form,
     )
 
 
@@ -49,11 +45,12 @@ def ask_information(tracking_number: str):
     readable_case(tracking_number)
     form = AskInformationForm()
     if not form.validate_on_submit():
-        return _back(tracking_number, _("Say what the citizen should supply."))
+        return invalid(tracking_number, _("Say what the citizen should supply."), ask=form)
     return _act(
         tracking_number,
         lambda case: operations.request_information(case, current_user, form.question.data),
         _("The citizen is asked; the clock is paused until they answer."),
+        ask=form,
     )
 
 
@@ -63,13 +60,15 @@ def information_received(tracking_number: str):
     readable_case(tracking_number)
     form = InformationReceivedForm()
     if not form.validate_on_submit():
-        return _back(tracking_number, _("Write down what the citizen supplied."))
+        return invalid(tracking_number, _("Write down what the citizen supplied."),
+                       received=form)
 
     def resume(case):
         access.unit_assignment(case, current_user)  # only the unit records it
         operations.supply_information(case, current_user, form.text.data)
 
-    return _act(tracking_number, resume, _("Information recorded; the clock runs again."))
+    return _act(tracking_number, resume, _("Information recorded; the clock runs again."),
+                received=form)
 
 
 @bp.post("/cases/<tracking_number>/extension")
@@ -78,7 +77,7 @@ def request_extension(tracking_number: str):
     readable_case(tracking_number)
     form = ExtensionForm()
     if not form.validate_on_submit():
-        return _back(tracking_number, _("Give the new date and the reason."))
+        return invalid(tracking_number, _("Give the new date and the reason."), extension=form)
     # The new deadline is the close of work on the chosen day.
     close_of_work = current_calendar().hours[-1][1]
     new_due = datetime.combine(form.new_due.data, close_of_work, SHANGHAI)
@@ -87,4 +86,5 @@ def request_extension(tracking_number: str):
         lambda case: supervision.request_extension(case, current_user, new_due,
                                                    form.reason.data),
         _("Extension requested; a supervisor will decide."),
+        extension=form,
     )

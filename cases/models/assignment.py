@@ -21,6 +21,12 @@ class AssignmentRole(enum.StrEnum):
     ASSIST = "assist"
 
 
+ASSIGNMENT_ROLE_LABELS = {
+    AssignmentRole.LEAD: _l("Lead unit"),
+    AssignmentRole.ASSIST: _l("Assisting unit"),
+}
+
+
 class ReturnReason(enum.StrEnum):
     """Why a unit returned (退单) a case; the unit writes the details too."""
 

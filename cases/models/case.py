@@ -21,7 +21,8 @@ class Case(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_number: Mapped[str] = mapped_column(sa.String(16), unique=True)
-    # "web", "open311:<client>", later "phone-95100", "email", ...
+    # "web", "email", "sms", "phone-95100", "open311:<client>": the values and
+    # their labels are in cases/channels.py.
     channel: Mapped[str] = mapped_column(sa.String(64), index=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     description: Mapped[str] = mapped_column(sa.Text)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.models.case import Case
@@ -62,6 +63,16 @@ class ActorKind(enum.StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
     CLIENT = "client"  # an API client such as an Open311 key holder
+
+
+# Who acted, as the timeline shows it: a staff member by name (actor_label),
+# the others by what they are; a client also by its name.
+ACTOR_KIND_LABELS = {
+    ActorKind.SYSTEM: _l("System"),
+    ActorKind.CITIZEN: _l("Citizen"),
+    ActorKind.STAFF: _l("Staff"),
+    ActorKind.CLIENT: _l("API client"),
+}
 
 
 class CaseEvent(db.Model):

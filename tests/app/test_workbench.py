@@ -76,10 +76,25 @@ def test_a_refused_action_is_explained_not_a_500(client, road_case):
     login(client, "chengguan")
     tn = road_case.tracking_number
     response = client.post(f"/cases/{tn}/resolve", data={"reply": "跳过签收"})
-    assert response.status_code == 302
-    page = client.get(f"/cases/{tn}").get_data(as_text=True)
-    assert 'class="flash error"' in page
-    assert client.post(f"/cases/{tn}/resolve", data={"reply": ""}).status_code == 302
+    assert response.status_code == 422  # the case page again, saying why
+    assert 'class="flash error"' in response.get_data(as_text=True)
+    assert client.post(f"/cases/{tn}/resolve", data={"reply": ""}).status_code == 422
+    assert 'class="flash error"' not in client.get(f"/cases/{tn}").get_data(as_text=True)
+
+
+def test_a_refused_form_keeps_what_was_typed(client, road_case):
+    login(client, "chengguan")
+    tn = road_case.tracking_number
+    client.post(f"/cases/{tn}/acknowledge")
+    reply = "已补装井盖。" + "详" * 4000  # longer than a reply may be
+    response = client.post(f"/cases/{tn}/resolve", data={"reply": reply})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"{reply}</textarea>" in page and 'class="field has-error"' in page
+    update = client.post(f"/cases/{tn}/update", data={"text": "  "})
+    assert update.status_code == 422 and 'class="flash error"' in update.get_data(as_text=True)
+    db.session.refresh(road_case)
+    assert road_case.status is CaseStatus.ACKNOWLEDGED
 
 
 def test_an_unknown_case_is_404(client):

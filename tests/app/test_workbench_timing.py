@@ -54,13 +54,13 @@ def test_recording_contact_meets_the_response_deadline(signed, client):
     kinds = [e.kind for e in signed.events]
     assert EventKind.CONTACTED in kinds and EventKind.NOTE in kinds
     again = client.post(f"/cases/{signed.tracking_number}/contact", data={})
-    assert again.status_code == 302
-    assert 'class="flash error"' in page(client, signed)
+    assert again.status_code == 422
+    assert 'class="flash error"' in again.get_data(as_text=True)
 
 
 def test_asking_the_citizen_pauses_and_the_answer_resumes(signed, client, clock):
     tn = signed.tracking_number
-    assert client.post(f"/cases/{tn}/ask-information", data={"question": ""}).status_code == 302
+    assert client.post(f"/cases/{tn}/ask-information", data={"question": ""}).status_code == 422
     db.session.refresh(signed)
     assert signed.status is CaseStatus.ACKNOWLEDGED  # an empty question changes nothing
     client.post(f"/cases/{tn}/ask-information", data={"question": "请补充具体门牌号"})
@@ -84,7 +84,10 @@ def test_asking_for_more_time(signed, client):
     assert extension.requested_due == at(12, 31, 17, 30)
     earlier = client.post(f"/cases/{tn}/extension",
                           data={"new_due": "2026-12-01", "reason": "更早"})
-    assert earlier.status_code == 302
+    assert earlier.status_code == 422  # refused, and the form keeps what was typed, unfolded
+    html = earlier.get_data(as_text=True)
+    assert "更早</textarea>" in html and 'value="2026-12-01"' in html
+    assert "<details open>\n      <summary>" in html
     assert db.session.scalar(db.select(db.func.count()).select_from(Extension)) == 1
 
 

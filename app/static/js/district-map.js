@@ -191,9 +191,15 @@
         if (select) {
           fillMeasures(select, state.data, select.value || box.dataset.measure || state.data.default);
         }
+        // Ready once ECharts has rendered what was set (its 'finished' event),
+        // not when the option is merely set: a click before that can miss.
+        chart.off('finished');
+        chart.on('finished', function () {
+          chart.off('finished');
+          box.dataset.state = 'ready';
+        });
         draw();
         if (status) { status.textContent = ''; }
-        box.dataset.state = 'ready';
       }).catch(function (e) {
         box.dataset.state = 'error';
         if (status) { status.textContent = labels.failed + ' (' + e.message + ')'; }

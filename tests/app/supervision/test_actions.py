@@ -29,6 +29,13 @@ def post(client, case, action: str, **data):
     return client.get(response.location).get_data(as_text=True)
 
 
+def refused(client, case, action: str, **data) -> str:
+    """A refused action: the case page again (422), with what was typed."""
+    response = client.post(f"/supervision/cases/{case.tracking_number}/{action}", data=data)
+    assert response.status_code == 422, response.status_code
+    return response.get_data(as_text=True)
+
+
 @pytest.fixture
 def sup(client):
     login(client, "supervisor")
@@ -78,8 +85,8 @@ def test_a_comment_is_an_event_the_unit_sees(sup, road_case, logs):
 
 
 def test_an_empty_comment_is_refused_with_the_fields_name(sup, road_case):
-    page = post(sup, road_case, "comment", **{"comment-text": "   "})
-    assert 'class="flash error"' in page
+    page = refused(sup, road_case, "comment", **{"comment-text": "   "})
+    assert 'class="flash error"' in page and 'id="supervision"' in page
     assert events(road_case, EventKind.SUPERVISION_COMMENT) == []
 
 
@@ -113,8 +120,10 @@ def test_a_transfer_moves_the_lead_and_the_new_unit_sees_it(sup, road_case, clie
     ],
 )
 def test_a_bad_transfer_is_explained_and_changes_nothing(sup, road_case, data):
-    page = post(sup, road_case, "transfer", **data)
+    page = refused(sup, road_case, "transfer", **data)
     assert 'class="flash error"' in page
+    if data["transfer-reason"]:  # what the supervisor wrote is still in the form
+        assert f'value="{data["transfer-reason"]}"' in page
     case = reload(road_case)
     assert case.lead_assignment.unit.code == "city-management"
     assert events(case, EventKind.TRANSFERRED) == []
@@ -148,10 +157,11 @@ def test_refusing_an_extension_leaves_the_deadline(sup, road_case, extension):
 
 def test_a_decision_twice_or_unknown_is_explained(sup, road_case, extension):
     post(sup, road_case, f"extensions/{extension.id}", **{"decision-decision": "approve"})
-    page = post(sup, road_case, f"extensions/{extension.id}", **{"decision-decision": "refuse"})
+    page = refused(sup, road_case, f"extensions/{extension.id}",
+                   **{"decision-decision": "refuse", "decision-note": "再议"})
     assert 'class="flash error"' in page
     assert db.session.get(Extension, extension.id).status is ExtensionStatus.APPROVED
-    page = post(sup, road_case, f"extensions/{extension.id}", **{"decision-decision": "maybe"})
+    page = refused(sup, road_case, f"extensions/{extension.id}", **{"decision-decision": "maybe"})
     assert 'class="flash error"' in page
 
 
@@ -175,7 +185,7 @@ def test_mark_as_formally_supervised(sup, road_case):
     assert case.supervised
     [event] = events(case, EventKind.SUPERVISED)
     assert event.message == "群众反映强烈"
-    page = post(sup, road_case, "supervise")  # twice: explained, once only
+    page = refused(sup, road_case, "supervise")  # twice: explained, once only
     assert 'class="flash error"' in page
     assert len(events(case, EventKind.SUPERVISED)) == 1
 
@@ -202,10 +212,10 @@ def test_actions_on_a_resolved_case_are_explained(sup, road_case):
     db.session.commit()
     page = sup.get(f"/cases/{road_case.tracking_number}").get_data(as_text=True)
     assert 'name="transfer-unit"' not in page and 'name="supervise-reason"' not in page
-    page = post(sup, road_case, "supervise")
+    page = refused(sup, road_case, "supervise")
     assert 'class="flash error"' in page
-    page = post(sup, road_case, "transfer",
-                **{"transfer-unit": "environment", "transfer-reason": "理由"})
+    page = refused(sup, road_case, "transfer",
+                   **{"transfer-unit": "environment", "transfer-reason": "理由"})
     assert 'class="flash error"' in page
     assert reload(road_case).status is CaseStatus.RESOLVED
 
