@@ -12,6 +12,7 @@ from cases.models.assignment import ASSIGNMENT_LABELS, RETURN_REASON_LABELS
 from cases.models.catalogue import PRIORITY_LABELS, TARGET_LABELS
 from cases.models.org import UNIT_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from cases.models.users import ROLE_LABELS
+from cases.rejection import REJECT_REASON_LABELS
 from cases.states import STATUS_LABELS
 from channels.outbox.models import OUTBOX_STATUS_LABELS
 from channels.phone.sms import SMS_DELIVERY_LABELS
@@ -32,6 +33,7 @@ LABELS = {
     "STATUS_LABELS": STATUS_LABELS,
     "ASSIGNMENT_LABELS": ASSIGNMENT_LABELS,
     "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
+    "REJECT_REASON_LABELS": REJECT_REASON_LABELS,
     "DUPLICATE_REASON_LABELS": DUPLICATE_REASON_LABELS,
     "PRIORITY_LABELS": PRIORITY_LABELS,
     "TARGET_LABELS": TARGET_LABELS,

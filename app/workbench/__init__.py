@@ -73,7 +73,12 @@ def readable_case(tracking_number: str) -> Case:
 @bp.get("/cases/<tracking_number>")
 @login_required
 def case_detail(tracking_number: str):
-    case = readable_case(tracking_number)
+    return case_page(readable_case(tracking_number))
+
+
+def case_page(case: Case, status: int = 200, **bound):
+    """The case page for the signed-in user; `bound` holds a form sent back
+    with its errors (reject_form, reverse_form), so what was typed stays."""
     try:
         mine = access.unit_assignment(case, current_user)
     except CaseError:
@@ -93,10 +98,11 @@ def case_detail(tracking_number: str):
         resolve_form=ResolveForm(),
         forms=unit_forms(),
         dispatch_form=dispatch_form,
-        supervision=case_panel(case),
+        supervision=case_panel(case, bound.get("reverse_form")),
         **collaboration,
         **merging.page_context(case),
-    )
+        **rejecting.page_context(case, bound.get("reject_form")),
+    ), status
 
 
 @bp.get("/cases/<tracking_number>/attachments/<int:attachment_id>")
@@ -218,4 +224,4 @@ def dispatch(tracking_number: str):
     return redirect(url_for("workbench.dispatch_queue")) if request.form.get("back") else back
 
 # Routes about deadlines and collaboration live beside the others, on the same blueprint.
-from app.workbench import collab, merging, timing  # noqa: E402,F401
+from app.workbench import collab, merging, rejecting, timing  # noqa: E402,F401

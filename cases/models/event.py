@@ -52,6 +52,11 @@ class EventKind(enum.StrEnum):
     ASSIST_REQUESTED = "assist_requested"
     ASSIST_REPLIED = "assist_replied"
     ASSIST_WAIVED = "assist_waived"
+    # 不予受理: public, the message is the explanation the citizen reads; data
+    # {"reason", "from", "unit_id" (the lead unit it was with), "street_id",
+    # "community_id"} (cases/rejection.py).
+    REJECTED = "rejected"
+    REJECTION_REVERSED = "rejection_reversed"  # a supervisor took the rejection back
 
 
 class ActorKind(enum.StrEnum):
