@@ -3,8 +3,9 @@
 The database is the truth and Redis only a messenger: every minute each
 reconciler re-enqueues what the database says is still owed (a dispatch, an
 outbox message, a due timer, a recording, a webhook delivery, a push to the
-city), so nothing is lost when Redis was down or flushed. Each registered
-function is an `core.queues.job` wrapper, which gives the worker an app context.
+city, an SMS whose question timed out), so nothing is lost when Redis was
+down or flushed. Each registered function is an `core.queues.job` wrapper,
+which gives the worker an app context.
 """
 
 from rq import cron
@@ -16,6 +17,7 @@ from channels.city12319.referral import poll as poll_city_referrals
 from channels.notify.rules import notify_staff_of_timers
 from channels.outbox.jobs import reconcile as reconcile_outbox
 from channels.phone.jobs import reconcile_recordings
+from channels.phone.sms_cases import reconcile as decide_sms_choices
 from channels.webhooks.deliver import reconcile as reconcile_webhooks
 from escalation.jobs import sweep
 from escalation.recalculate import recalculate_deadlines
@@ -30,6 +32,9 @@ cron.register(sweep, queue_name="escalation", interval=MINUTE)
 # Open deadlines moved by a calendar change still waiting (a lost job's too).
 cron.register(recalculate_deadlines, queue_name="escalation", interval=MINUTE)
 cron.register(reconcile_recordings, queue_name="sync", interval=MINUTE)
+# An SMS held with the question "1: add it to your case, 2: a new problem"
+# takes its default once its deadline has passed, if its own job was lost.
+cron.register(decide_sms_choices, queue_name="dispatch", interval=MINUTE)
 cron.register(reconcile_webhooks, queue_name="sync", interval=MINUTE)
 cron.register(reconcile_city_pushes, queue_name="sync", interval=MINUTE)
 # Referrals up to the city: their status polled back into the timeline.

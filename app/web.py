@@ -20,6 +20,7 @@ from cases.models.event import ACTOR_KIND_LABELS
 from cases.models.org import UNIT_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from cases.models.users import ROLE_LABELS
 from cases.next_step import NEXT_STEP_LABELS
+from cases.rejection import REJECT_REASON_LABELS
 from cases.states import STATUS_LABELS
 from channels.outbox.models import OUTBOX_STATUS_LABELS
 from channels.phone.sms import SMS_DELIVERY_LABELS
@@ -41,6 +42,7 @@ LABELS = {
     "ASSIGNMENT_LABELS": ASSIGNMENT_LABELS,
     "ASSIGNMENT_ROLE_LABELS": ASSIGNMENT_ROLE_LABELS,
     "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
+    "REJECT_REASON_LABELS": REJECT_REASON_LABELS,
     "DUPLICATE_REASON_LABELS": DUPLICATE_REASON_LABELS,
     "PRIORITY_LABELS": PRIORITY_LABELS,
     "TARGET_LABELS": TARGET_LABELS,

@@ -21,7 +21,8 @@ that join it. Nothing is copied or deleted:
 
 Merges stay one level deep: when a case that others were merged into is
 itself merged, those cases are pointed at the new survivor too. A case is
-never merged into itself, into a merged case, or into a closed one.
+never merged into itself, into a merged case, or into a closed one; a
+rejected case (不予受理) is finished too and neither merges nor survives.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from cases.actors import Actor, SystemActor
 from cases.errors import InvalidRequest, NotAllowed
 from cases.events import record_event
 from cases.models import Case, CaseEvent, Citizen, EventKind
-from cases.states import CaseStatus, transition
+from cases.states import FINISHED, CaseStatus, transition
 from core.clock import now
 from core.db import db
 
@@ -54,8 +55,9 @@ def check_mergeable(survivor: Case, duplicates: Sequence[Case]) -> None:
     if survivor.merged_into_id is not None:
         raise InvalidRequest(
             "survivor", f"{survivor.tracking_number} was itself merged into another case")
-    if survivor.status is CaseStatus.CLOSED:
-        raise InvalidRequest("survivor", f"{survivor.tracking_number} is closed")
+    if survivor.status in FINISHED:  # closed, or rejected (不予受理)
+        raise InvalidRequest("survivor",
+                             f"{survivor.tracking_number} is {survivor.status.value}")
     seen: set[int] = set()
     for case in duplicates:
         if case.id == survivor.id:
@@ -65,8 +67,9 @@ def check_mergeable(survivor: Case, duplicates: Sequence[Case]) -> None:
         seen.add(case.id)
         if case.merged_into_id is not None:
             raise InvalidRequest("duplicates", f"{case.tracking_number} is already merged")
-        if case.status is CaseStatus.CLOSED:
-            raise InvalidRequest("duplicates", f"{case.tracking_number} is closed")
+        if case.status in FINISHED:
+            raise InvalidRequest("duplicates",
+                                 f"{case.tracking_number} is {case.status.value}")
 
 
 def merge_cases(survivor: Case, duplicates: Sequence[Case], actor: Actor,

@@ -5,11 +5,22 @@
         └─> unrouted  └──┘        v    │
                   (transfer)   awaiting_info (待补充: the clock pauses)
 
-Two moves are not in that table because only one operation may make each
+    received, unrouted, dispatched (not yet signed for) ──> rejected
+
+Three moves are not in that table because only one operation may make each
 (in `SPECIAL_MOVES`): redo (重办) takes a resolved case back to dispatched,
-and merge (合并) closes a duplicate from any open state. A case starts as
-received, or as resolved when a consultation is answered at intake
+merge (合并) closes a duplicate from any open state, and the reversal of a
+rejection takes a rejected case back to the dispatcher queue. A case starts
+as received, or as resolved when a consultation is answered at intake
 (cases/intake.py).
+
+Reject (不予受理, cases/rejection.py) ends a case that is not the
+government's to handle: from received, unrouted, or dispatched before the
+unit signed for it. Once a unit has signed, the unit returns (退单) it first
+and the dispatcher rejects it from the queue, so the unit's share of the work
+is always ended by the unit or before it began. `rejected` is final for every
+ordinary operation; only a supervisor's reversal leaves it, for the
+dispatcher queue (unrouted), where a person decides where it goes.
 
 No rule matched: the dispatcher queue (unrouted). A transfer (转办) from
 dispatched or acknowledged starts again at dispatched with the new unit. A
@@ -36,13 +47,17 @@ class CaseStatus(enum.StrEnum):
     AWAITING_INFO = "awaiting_info"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    REJECTED = "rejected"  # 不予受理: out of scope, with the reason the citizen reads
 
 
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.RECEIVED: frozenset({CaseStatus.DISPATCHED, CaseStatus.UNROUTED}),
-    CaseStatus.UNROUTED: frozenset({CaseStatus.DISPATCHED}),
+    CaseStatus.RECEIVED: frozenset(
+        {CaseStatus.DISPATCHED, CaseStatus.UNROUTED, CaseStatus.REJECTED}
+    ),
+    CaseStatus.UNROUTED: frozenset({CaseStatus.DISPATCHED, CaseStatus.REJECTED}),
     CaseStatus.DISPATCHED: frozenset(
-        {CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED, CaseStatus.UNROUTED}
+        {CaseStatus.ACKNOWLEDGED, CaseStatus.DISPATCHED, CaseStatus.UNROUTED,
+         CaseStatus.REJECTED}
     ),
     CaseStatus.ACKNOWLEDGED: frozenset(
         {CaseStatus.RESOLVED, CaseStatus.AWAITING_INFO, CaseStatus.DISPATCHED,
@@ -51,6 +66,7 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.AWAITING_INFO: frozenset({CaseStatus.ACKNOWLEDGED}),
     CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED}),
     CaseStatus.CLOSED: frozenset(),
+    CaseStatus.REJECTED: frozenset(),
 }
 
 STATUS_LABELS = {
@@ -61,20 +77,27 @@ STATUS_LABELS = {
     CaseStatus.AWAITING_INFO: _l("Waiting for information from the citizen"),
     CaseStatus.RESOLVED: _l("Resolved"),
     CaseStatus.CLOSED: _l("Closed"),
+    CaseStatus.REJECTED: _l("Not accepted"),
 }
+# States a case never leaves by ordinary work: closed for good, or rejected
+# until a supervisor reverses it.
+FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.REJECTED})
 
 # Moves that only the named operation may make: an ordinary operation (a
 # transfer, a dispatch) must never take a resolved case back to work, nor
-# close an open one without its callback.
+# close an open one without its callback, nor bring a rejected one back.
 SPECIAL_MOVES: dict[str, frozenset[tuple[CaseStatus, CaseStatus]]] = {
     "redo": frozenset({(CaseStatus.RESOLVED, CaseStatus.DISPATCHED)}),
+    # A rejected case is finished too: it is not merged into anything.
     "merge": frozenset(
-        (status, CaseStatus.CLOSED) for status in CaseStatus if status is not CaseStatus.CLOSED
+        (status, CaseStatus.CLOSED) for status in CaseStatus if status not in FINISHED
     ),
+    "reverse_rejection": frozenset({(CaseStatus.REJECTED, CaseStatus.UNROUTED)}),
 }
 
-# Open311 knows only open and closed; a resolved case is closed for a client.
-OPEN311_CLOSED = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
+# Open311 knows only open and closed; a resolved or rejected case is closed
+# for a client.
+OPEN311_CLOSED = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.REJECTED})
 
 
 def check_transition(current: CaseStatus, target: CaseStatus, *, move: str | None = None) -> None:

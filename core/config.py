@@ -100,6 +100,9 @@ def load_config() -> dict:
         "TWILIO_OPERATOR_QUEUE": env("TWILIO_OPERATOR_QUEUE", ""),  # wins over the number
         "TWILIO_OPERATOR_TIMEOUT": int(env("TWILIO_OPERATOR_TIMEOUT") or 30),
         "TWILIO_API_BASE": env("TWILIO_API_BASE", ""),  # e.g. a local stand-in in tests
+        # An SMS from a citizen with an open case waits this long for "1" (add it
+        # to that case) or "2" (a new problem); then its default applies.
+        "SMS_CHOICE_MINUTES": float(env("SMS_CHOICE_MINUTES") or 30),
         "WORKING_HOURS": env("WORKING_HOURS", "08:30-12:00,14:00-17:30"),
         # Reminder (催办) when this share of a time limit has passed.
         "REMINDER_SHARE": float(env("REMINDER_SHARE", "0.75")),

@@ -22,7 +22,7 @@ from evaluation.measures import bucket
 EVENT_KINDS = (
     EventKind.ACKNOWLEDGED, EventKind.CONTACTED, EventKind.RESOLVED, EventKind.DISPATCHED,
     EventKind.ESCALATED, EventKind.EXTENSION_APPROVED, EventKind.RETURNED, EventKind.REOPENED,
-    EventKind.CALLBACK_ANSWERED, EventKind.ANSWERED_AT_INTAKE,
+    EventKind.CALLBACK_ANSWERED, EventKind.ANSWERED_AT_INTAKE, EventKind.REJECTED,
 )
 ENDING_KINDS = (EventKind.TRANSFERRED, EventKind.RETURNED)
 SATISFIED = ("satisfied", "basically_satisfied")
@@ -129,12 +129,13 @@ def compute(first: date, last: date, at: datetime, *, track: bool = False,
                                            CaseEvent.kind == EventKind.MERGED,
                                            CaseEvent.at <= at)))
     endings: dict[int, list[datetime]] = defaultdict(list)
-    for case_id, when in db.session.execute(
-        sa.select(CaseEvent.case_id, CaseEvent.at)
-        .where(_ids(CaseEvent.case_id, case_ids), CaseEvent.kind.in_(ENDING_KINDS),
-               CaseEvent.at <= at)
+    rejections: dict[int, list[datetime]] = defaultdict(list)
+    for case_id, kind, when in db.session.execute(
+        sa.select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at)
+        .where(_ids(CaseEvent.case_id, case_ids),
+               CaseEvent.kind.in_((*ENDING_KINDS, EventKind.REJECTED)), CaseEvent.at <= at)
     ):
-        endings[case_id].append(when)
+        (rejections if kind is EventKind.REJECTED else endings)[case_id].append(when)
     extensions: dict[int, list] = defaultdict(list)
     if assignments:
         for ext in db.session.execute(
@@ -151,8 +152,9 @@ def compute(first: date, last: date, at: datetime, *, track: bool = False,
         by_case[a.case_id].append(a)
         if a.case_id in merged:
             continue
+        judged = not any(t >= a.assigned_at for t in rejections.get(a.case_id, ()))
         _assignment_facts(facts, a, lo, hi, at, case_rows[a.case_id].paused_at is not None,
-                          _ended(a, endings[a.case_id]), extensions.get(a.id, []))
+                          _ended(a, endings[a.case_id]), extensions.get(a.id, []), judged)
     for e in events:
         if e.case_id not in merged:
             _event_facts(facts, e, by_case[e.case_id], case_rows.get(e.case_id))
@@ -183,13 +185,17 @@ def effective_resolve_due(a, approved: list) -> datetime | None:
     return deadline
 
 
-def _assignment_facts(facts: Facts, a, lo, hi, at, paused: bool, ended, approved) -> None:
+def _assignment_facts(facts: Facts, a, lo, hi, at, paused: bool, ended, approved,
+                      judged: bool = True) -> None:
+    """`judged` is False for an assignment made before a rejection (不予受理)
+    of its case: the case was not the government's, so none of its deadlines
+    counts, met or missed."""
     lead = a.role.value == "lead"
     if lo <= a.assigned_at < hi:
         facts[(a.unit_id, local_day(a.assigned_at))].bump("received", a.case_id)
     deadlines = [("ack", a.acknowledge_due, a.acknowledged_at),
-                 ("contact", a.contact_due, a.contacted_at)]
-    if lead:
+                 ("contact", a.contact_due, a.contacted_at)] if judged else []
+    if lead and judged:
         deadlines.append(("resolve", effective_resolve_due(a, approved), a.resolved_at))
     for name, deadline, met_at in deadlines:
         if deadline is None or not lo <= deadline < hi:
@@ -249,3 +255,7 @@ def _event_facts(facts: Facts, e, assignments: list, case) -> None:
     elif kind is EventKind.ANSWERED_AT_INTAKE and case is not None:
         for unit in {case.street_id, case.community_id} - {None}:
             facts[(unit, day)].bump("intake_answers", e.case_id)
+    elif kind is EventKind.REJECTED:
+        # The units named when it was rejected: the lead it was with, its street and community.
+        for unit in {data.get(k) for k in ("unit_id", "street_id", "community_id")} - {None}:
+            facts[(int(unit), day)].bump("rejected", e.case_id)

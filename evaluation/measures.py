@@ -112,6 +112,14 @@ MEASURES: tuple[Measure, ...] = (
             _l("Cases answered directly by the operator at intake (no unit involved), counted "
                "for the street and community of the case's address."),
             "count", "intake_answers"),
+    Measure("rejected", _l("Rejected (not accepted)"),
+            _l("Cases rejected (不予受理) as out of scope, by the day of the rejection, counted "
+               "for the lead unit the case was with (if any) and for the street and community "
+               "of its address; a rejection reversed later still counts on its day. A rejected "
+               "case counts in no rate: no deadline of an assignment made before the rejection "
+               "is judged, met or missed; after a reversal the new assignments are judged as "
+               "usual."),
+            "count", "rejected"),
 )
 BY_CODE = {m.code: m for m in MEASURES}
 THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")

@@ -25,6 +25,7 @@ COUNTERS = (
     "returned", "reopened", "extended",
     "escalated_1", "escalated_2", "escalated_3",
     "intake_answers",  # answered at intake, counted for the case's street/community
+    "rejected",  # 不予受理, for the lead unit it was with and the case's street/community
 )
 
 # Evaluation reads events by time and assignments by their deadlines: a day's
@@ -56,6 +57,7 @@ class _Counters:
     escalated_2: Mapped[int] = mapped_column(default=0)
     escalated_3: Mapped[int] = mapped_column(default=0)
     intake_answers: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Rollup(_Counters, db.Model):

@@ -1,10 +1,12 @@
 """Per-unit per-day rollups: written for past days by a job, read for any
 period by summing a few rows per unit and day, plus today computed live.
 
-A past day's figures do not change once the day is over, with one exception
+A past day's figures do not change once the day is over, with two exceptions
 handled here: a case merged into another later leaves the counts of every
-day it touched, so a merge marks those days dirty (in the same transaction,
-the database being the truth) and the next refresh rewrites them.
+day it touched, and a case rejected later (不予受理) takes its deadlines out
+of the rates; so a merge or a rejection marks those days dirty (in the same
+transaction, the database being the truth) and the next refresh rewrites
+them.
 """
 
 from __future__ import annotations
@@ -311,13 +313,15 @@ def total(facts: dict[int, DayFacts], unit_ids) -> DayFacts:
     return out
 
 
-# --- merges mark the days they touched dirty --------------------------------
+# --- merges and rejections mark the days they touched dirty ------------------
+
+REWRITING_KINDS = (EventKind.MERGED, EventKind.REJECTED)
 
 
 @event.listens_for(Session, "before_flush")
 def _mark_merged_days(session: Session, flush_context, instances) -> None:
     merged = [obj for obj in session.new
-              if isinstance(obj, CaseEvent) and obj.kind is EventKind.MERGED]
+              if isinstance(obj, CaseEvent) and obj.kind in REWRITING_KINDS]
     if not merged:
         return
     with session.no_autoflush:

@@ -36,7 +36,9 @@ def _sample(key: str) -> dict[str, object]:
                "reply": "已于今日更换破损地砖，感谢您的反映。", "due": "2026-12-01 17:30",
                "level": 2, "track_url": "https://example.gov.cn/track",
                "link": "https://example.gov.cn/track/…",
-               "case_url": "https://example.gov.cn/cases/2611260001"}
+               "case_url": "https://example.gov.cn/cases/2611260001",
+               "into": "2611260002", "reason": "不属于政府职责范围",
+               "explanation": "您反映的是业主之间的物业费纠纷，属民事纠纷，建议协商或起诉。"}
     return {name: samples[name] for name in templates.KINDS[key].variables}
 
 

@@ -1,7 +1,8 @@
-"""GET /api/v1/cases, GET /api/v1/cases/<tracking_number> and the workbench
-actions as POSTs. Each action runs the same operation as the workbench page
-(cases.operations, cases.collaboration, escalation.operations) for the
-token's user, then answers with the case as it now is."""
+"""GET /api/v1/cases, GET /api/v1/cases/<tracking_number>, the workbench
+actions as POSTs, and the district's reject (不予受理) and its reversal.
+Each action runs the same operation as the workbench page (cases.operations,
+cases.collaboration, cases.rejection, escalation.operations) for the token's
+user, then answers with the case as it now is."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api import ApiError, bp
 from app.api.serialize import case_json, case_summary
 from app.auth.scope import in_scope, may_read, may_use_cases
-from cases import collaboration, operations
+from cases import collaboration, operations, rejection
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import Assignment, Case, OrgUnit
 from cases.models.assignment import ReturnReason
-from cases.models.users import UNIT_ROLES
+from cases.models.users import UNIT_ROLES, Role
+from cases.rejection import MAX_EXPLANATION, RejectReason
 from cases.states import CaseStatus
 from channels.encoding import UndecodableJson, json_body
 from core.clock import SHANGHAI
@@ -107,6 +109,24 @@ def _scope_first(view: Callable) -> Callable:
         return view(tracking_number)
 
     return wrapped
+
+
+def _roles_first(*roles: Role) -> Callable[[Callable], Callable]:
+    """As _scope_first, for the district's decisions on a case (reject and
+    its reversal): the role is checked before the body is read."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(tracking_number: str):
+            _case(tracking_number)
+            if g.api_user.role not in roles:
+                raise ApiError(403, "not_allowed",
+                               f"the role {g.api_user.role.value} may not do this")
+            return view(tracking_number)
+
+        return wrapped
+
+    return decorator
 
 
 @bp.get("/cases/<tracking_number>")
@@ -245,3 +265,32 @@ def extension(tracking_number: str):
     new_due = datetime.combine(day, current_calendar().hours[-1][1], SHANGHAI)
     return _act(tracking_number,
                 lambda case: supervision.request_extension(case, g.api_user, new_due, reason))
+
+
+@bp.post("/cases/<tracking_number>/reject")
+@_roles_first(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+def reject(tracking_number: str):
+    """不予受理: `reason` (one of RejectReason) and the `explanation` the citizen
+    reads. Operators reject at the console; the API is for the district roles."""
+    data = _body()
+    reason, explanation = _text(data, "reason"), _text(data, "explanation")
+    if reason not in {r.value for r in RejectReason}:
+        raise ApiError(400, "invalid_parameter", "reason must be one of "
+                       + ", ".join(r.value for r in RejectReason), field="reason")
+    if len(explanation) > MAX_EXPLANATION:
+        raise ApiError(400, "invalid_parameter", f"explanation: at most {MAX_EXPLANATION} "
+                       "characters", field="explanation")
+    return _act(tracking_number,
+                lambda case: rejection.reject(case, g.api_user, reason, explanation))
+
+
+@bp.post("/cases/<tracking_number>/reverse-rejection")
+@_roles_first(Role.SUPERVISOR, Role.ADMIN)
+def reverse_rejection(tracking_number: str):
+    """A supervisor takes a rejection back, with the `reason` the citizen reads."""
+    reason = _text(_body(), "reason")
+    if len(reason) > MAX_EXPLANATION:
+        raise ApiError(400, "invalid_parameter", f"reason: at most {MAX_EXPLANATION} "
+                       "characters", field="reason")
+    return _act(tracking_number,
+                lambda case: rejection.reverse_rejection(case, g.api_user, reason))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from cases.models.assignment import ReturnReason
+from cases.rejection import MAX_EXPLANATION, RejectReason
 from cases.states import CaseStatus
 from core.web import csrf
 
@@ -153,6 +154,22 @@ def _paths() -> dict:
             {"new_due": {"type": "string", "format": "date",
                          "description": "The new day; the deadline is its close of work"},
              "reason": _TEXT}, ["new_due", "reason"]),
+        "/api/v1/cases/{tracking_number}/reject": _action(
+            "Reject (不予受理) a case out of scope; dispatchers, supervisors, administrators",
+            {"reason": {"type": "string", "enum": [r.value for r in RejectReason]},
+             "explanation": {**_TEXT, "maxLength": MAX_EXPLANATION,
+                             "description": "What the citizen reads on /track and in the "
+                                            "notification"}},
+            ["reason", "explanation"],
+            "From received, unrouted, or dispatched before the unit signed for it (409 "
+            "otherwise). Every active assignment ends; the citizen is told."),
+        "/api/v1/cases/{tracking_number}/reverse-rejection": _action(
+            "Reverse a rejection; supervisors and administrators",
+            {"reason": {**_TEXT, "maxLength": MAX_EXPLANATION,
+                        "description": "Why the case is taken after all (the citizen reads "
+                                       "it)"}},
+            ["reason"],
+            "The case goes to the dispatcher queue (unrouted); 409 unless it is rejected."),
         "/api/v1/outbox": {"get": {
             "summary": "The outbox, newest first (administrators)",
             "description": "An administrator's token, like every endpoint here; another "

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import rejecting
 from app.auth import roles_required
 from app.console import lookups
 from app.console.forms import CallForm, NoteForm
@@ -28,6 +29,7 @@ from cases.duplicates import possible_duplicates
 from cases.errors import CaseError, InvalidRequest
 from cases.models import Case, Category
 from cases.models.users import Role
+from cases.rejection import REJECTABLE, rejection
 from channels.intake import Intake, accept
 from channels.phone.models import Call
 from core.clock import now
@@ -240,11 +242,37 @@ def add_note():
 @bp.get("/cases/<tracking_number>")
 @roles_required(*CONSOLE_ROLES)
 def case_detail(tracking_number: str):
-    """A case as the operator reads it to a caller: facts and timeline."""
+    """A case as the operator reads it to a caller: facts and timeline, and
+    the form to reject it (不予受理) while no unit has signed for it."""
     case = _case(tracking_number)
     if case is None:
         abort(404)
-    return render_template("console/case.html", case=case)
+    return _case_page(case)
+
+
+def _case_page(case: Case, form: rejecting.RejectForm | None = None, status: int = 200):
+    reject_form = form  # sent back with its error, whatever the state
+    if reject_form is None and case.status in REJECTABLE:
+        reject_form = rejecting.new_form()
+    return render_template("console/case.html", case=case, reject_form=reject_form,
+                           rejection=rejection(case)), status
+
+
+@bp.post("/cases/<tracking_number>/reject")
+@roles_required(*CONSOLE_ROLES)
+def reject_case(tracking_number: str):
+    """不予受理 with the caller on the line: the same operation and form as the
+    workbench's; an error shows the form again with what was typed."""
+    case = _case(tracking_number)
+    if case is None:
+        abort(404)
+    form = rejecting.posted_form()
+    if not form.validate_on_submit():
+        return _case_page(case, form, 422)
+    if not rejecting.submit(case, form):
+        return _case_page(case, form, 409)
+    flash(rejecting.done_message(case), "success")
+    return redirect(url_for("console.case_detail", tracking_number=tracking_number))
 
 
 from app.console import api  # noqa: E402,F401  (routes on the same blueprint)

@@ -37,7 +37,8 @@ MAX_HISTORY = 20
 MAX_NEARBY = 10
 MAX_SUGGESTIONS = 10
 OPEN_STATUSES = tuple(
-    s for s in CaseStatus if s not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+    s for s in CaseStatus
+    if s not in (CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.REJECTED)
 )
 
 

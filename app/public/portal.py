@@ -24,6 +24,7 @@ from cases.errors import InvalidRequest
 from cases.merge import surviving
 from cases.models import Assignment, Case, CaseEvent
 from cases.operations import add_citizen_message, supply_information
+from cases.rejection import rejection
 from cases.states import CaseStatus
 from cases.timeline import public_timeline
 from channels.notify.links import LinkRefused, case_token, read_token
@@ -83,6 +84,7 @@ def case_page(case: Case, info_form: InformationForm | None = None,
         info_form=info_form or InformationForm(formdata=None),
         callback_form=(callback_form or CallbackForm(formdata=None)) if open_survey else None,
         accepts_information=case.status is not CaseStatus.CLOSED,
+        rejection=rejection(case),
     )
     return page, status
 

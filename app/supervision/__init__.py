@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required
 from app.supervision import desk
@@ -20,16 +21,19 @@ from app.supervision.forms import (
     DecisionForm,
     DeskFilterForm,
     PriorityForm,
+    ReverseRejectionForm,
     SuperviseForm,
     TransferForm,
 )
 from app.supervision.panel import PREFIX, set_priority_choices, set_transfer_choices
 from app.workbench import REFUSED, perform, render_case
-from cases import operations
+from cases import operations, rejection
 from cases.channels import channel_label
 from cases.collaboration import held_cases_query
+from cases.errors import CaseError, InvalidRequest
 from cases.models import Case, OrgUnit, Priority
 from cases.models.users import Role
+from cases.states import STATUS_LABELS
 from core.clock import now
 from core.db import db
 from core.i18n import localname
@@ -243,6 +247,36 @@ def raise_priority(tracking_number: str):
         _("Priority raised."),
         f"priority raised to {priority.value}",
     )
+
+
+@bp.post("/cases/<tracking_number>/reverse-rejection")
+@roles_required(*SUPERVISOR_ROLES)
+def reverse_rejection(tracking_number: str):
+    """A supervisor takes a rejection (不予受理) back: the case goes to the
+    dispatcher queue. An error shows the form again with what was typed."""
+    case = _case_or_404(tracking_number)
+    form = ReverseRejectionForm(prefix=PREFIX["reverse"])
+    if not form.validate_on_submit():
+        return render_case(case, status=422, reverse_form=form)
+    try:
+        rejection.reverse_rejection(case, current_user, form.reason.data)
+        db.session.commit()
+    except InvalidRequest as exc:
+        db.session.rollback()
+        if exc.field != "reason":  # no longer rejected: there is no form to show again
+            flash(_("Not done: the case is no longer rejected (\"%(status)s\").",
+                    status=STATUS_LABELS[case.status]), "error")
+            return _back(tracking_number)
+        form.reason.errors = [*form.reason.errors, exc.message]
+        return render_case(case, status=422, reverse_form=form)
+    except (CaseError, StaleDataError) as exc:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, _("Not done: %(reason)s", reason=str(exc))]
+        return render_case(case, status=409, reverse_form=form)
+    log.info("supervision: rejection of case %s reversed by %s", tracking_number,
+             current_user.username)
+    flash(_("The rejection is reversed: the case waits in the dispatcher queue."), "success")
+    return _back(tracking_number)
 
 
 from app.supervision import desk_map  # noqa: E402,F401  (routes on the same blueprint)

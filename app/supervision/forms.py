@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from cases.models.catalogue import PRIORITY_LABELS
+from cases.rejection import MAX_EXPLANATION
 from escalation.models import DEADLINE_KIND_LABELS, LIMIT_UNIT_LABELS, LimitUnit
 
 # The longest limit an administrator may set, per unit: a year of work.
@@ -127,3 +128,9 @@ class CalendarOverrideForm(FlaskForm):
     def validate_day(self, field) -> None:
         if field.data is not None and not 2000 <= field.data.year <= 2100:
             raise ValidationError(_("Enter a date between the years 2000 and 2100."))
+
+
+class ReverseRejectionForm(FlaskForm):
+    reason = TextAreaField(_l("Why the case is taken after all (the citizen reads it)"),
+                           validators=[DataRequired(_l("Say why the rejection is reversed.")),
+                                       Length(max=MAX_EXPLANATION)])

@@ -15,6 +15,7 @@ from app.supervision.forms import (
     CommentForm,
     DecisionForm,
     PriorityForm,
+    ReverseRejectionForm,
     SuperviseForm,
     TransferForm,
 )
@@ -33,6 +34,7 @@ PREFIX = {
     "decision": "decision",
     "supervise": "supervise",
     "priority": "priority",
+    "reverse": "reverse",
 }
 
 # A transfer starts again at "dispatched": allowed from these states only.
@@ -48,6 +50,7 @@ class Panel:
     decision_form: DecisionForm | None
     supervise_form: SuperviseForm | None
     priority_form: PriorityForm | None
+    reverse_form: ReverseRejectionForm | None = None  # a rejected case: take it back
 
 
 def is_supervisor() -> bool:
@@ -81,8 +84,9 @@ def set_priority_choices(form: PriorityForm, priorities: list[Priority]) -> Prio
     return form
 
 
-def case_panel(case: Case) -> Panel | None:
-    """The panel for a supervisor or administrator; None for anyone else."""
+def case_panel(case: Case, reverse_form: ReverseRejectionForm | None = None) -> Panel | None:
+    """The panel for a supervisor or administrator; None for anyone else.
+    `reverse_form` is the reversal form sent back with its errors."""
     if not is_supervisor():
         return None
     is_open = case.status in OPEN_STATES
@@ -105,5 +109,9 @@ def case_panel(case: Case) -> Panel | None:
         supervise_form=form(SuperviseForm) if is_open and not case.supervised else None,
         priority_form=(
             set_priority_choices(form(PriorityForm), higher) if higher and is_open else None
+        ),
+        reverse_form=(
+            (reverse_form or ReverseRejectionForm(formdata=None, prefix=PREFIX["reverse"]))
+            if case.status is CaseStatus.REJECTED else None
         ),
     )

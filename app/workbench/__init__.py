@@ -104,10 +104,11 @@ def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
         "resolve_form": ResolveForm(formdata=None),
         "forms": unit_forms(),
         "dispatch_form": dispatch_form,
-        "supervision": case_panel(case),
+        "supervision": case_panel(case, posted.get("reverse_form")),
         "refer_reason": None,  # the referral's reason as posted, when it was refused
         **collaboration,
         **merging.page_context(case),
+        **rejecting.page_context(case, posted.get("reject_form")),
         **next_step_context(case, mine),
     }
     _put_back(context, posted)
@@ -293,4 +294,4 @@ def dispatch(tracking_number: str):
 # Imported last: they and the supervisor's panel import the names above (the
 # supervision blueprint answers a refused action with render_case).
 from app.supervision.panel import case_panel  # noqa: E402
-from app.workbench import collab, merging, timing  # noqa: E402,F401
+from app.workbench import collab, merging, rejecting, timing  # noqa: E402,F401

@@ -25,7 +25,7 @@ from cases import merge
 from cases.duplicates import Duplicate, possible_duplicates
 from cases.models import Case
 from cases.models.users import Role
-from cases.states import CaseStatus
+from cases.states import FINISHED
 from cases.tracking import normalise
 from core.db import db
 
@@ -51,7 +51,7 @@ def page_context(case: Case) -> dict:
         "duplicates": [],
         "merge_form": None,
     }
-    mergeable = case.merged_into_id is None and case.status is not CaseStatus.CLOSED
+    mergeable = case.merged_into_id is None and case.status not in FINISHED
     if current_user.role in MERGE_ROLES and mergeable:
         context["duplicates"] = duplicates_of(case)
         context["merge_form"] = MergeForm(formdata=None, prefix=PREFIX)

@@ -56,6 +56,11 @@ class EventKind(enum.StrEnum):
     # An administrator changed the working-day calendar and it moved deadlines
     # (staff only): data {"deadlines": {kind: {"from", "to"}}, "days": [...]}.
     DEADLINE_RECALCULATED = "deadline_recalculated"
+    # 不予受理: public, the message is the explanation the citizen reads; data
+    # {"reason", "from", "unit_id" (the lead unit it was with), "street_id",
+    # "community_id"} (cases/rejection.py).
+    REJECTED = "rejected"
+    REJECTION_REVERSED = "rejection_reversed"  # a supervisor took the rejection back
 
 
 class ActorKind(enum.StrEnum):

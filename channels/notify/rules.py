@@ -27,6 +27,7 @@ from cases import signals
 from cases.models import Assignment, Case, CaseEvent, EventKind, OrgUnit
 from cases.models.users import Role, User
 from cases.recipients import citizen_addresses
+from cases.rejection import REJECT_REASON_LABELS, RejectReason
 from channels.notify import templates
 from channels.notify.links import case_link
 from channels.notify.models import StaffChannel, StaffPreference
@@ -47,6 +48,8 @@ CITIZEN_KEYS = {
     EventKind.RESOLVED: "resolved",
     EventKind.CALLBACK_REQUESTED: "survey",
     EventKind.MERGED: "merged",  # on the duplicate: its citizen hears the surviving number
+    EventKind.REJECTED: "rejected",  # 不予受理: the reason and the explanation
+    EventKind.REJECTION_REVERSED: "rejection_reversed",
 }
 RECEIPT = "receipt"  # the purpose of "received": the one SMS quiet hours let through
 STAFF_PREFIX = "staff:"
@@ -78,6 +81,16 @@ def _base() -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
+def _reason(event: CaseEvent, locale: str) -> str:
+    """The rejection's reason, in the citizen's words of that language."""
+    try:
+        reason = RejectReason((event.data or {}).get("reason"))
+    except ValueError:
+        return ""
+    with force_locale(locale):
+        return str(REJECT_REASON_LABELS[reason])
+
+
 def _citizen_values(case: Case, event: CaseEvent, key: str):
     unit = _unit(event)
     if unit is None and case.lead_assignment is not None:
@@ -97,6 +110,8 @@ def _citizen_values(case: Case, event: CaseEvent, key: str):
             "track_url": f"{_base()}/track",
             "link": link,
             "into": event.data.get("into", "") if key == "merged" else "",
+            "reason": _reason(event, locale) if key == "rejected" else "",
+            "explanation": event.message or "" if key == "rejected" else "",
         }
 
     return values

@@ -94,6 +94,21 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
             "{{ into }}, so the two are handled together. From now on you will be told "
             "about request {{ into }}; your tracking number still works.\n\nFollow it "
             "here: {{ link }}\n")),
+    Kind("rejected", "citizen", _l("Not accepted (rejected)"),
+         ("number", "reason", "explanation", "track_url", "link"),
+         _l("Your request has not been accepted"),
+         _l("Your request {{ number }} has not been accepted ({{ reason }}): "
+            "{{ explanation }}"),
+         _l("Hello,\n\nYour request {{ number }} has not been accepted for handling.\n\n"
+            "Reason: {{ reason }}\n\n{{ explanation }}\n\nDetails: {{ link }}\n\nIf you "
+            "disagree, call the hotline: a supervisor can review the decision.\n")),
+    Kind("rejection_reversed", "citizen", _l("Rejection reversed"),
+         ("number", "track_url", "link"),
+         _l("Your request will be handled after all"),
+         _l("After review, your request {{ number }} has been accepted and will be handled."),
+         _l("Hello,\n\nAfter review, your request {{ number }} has been accepted after all "
+            "and will be passed to the unit responsible.\n\nFollow its progress here: "
+            "{{ link }}\n")),
     Kind("assigned", "staff", _l("New assignment (staff)"),
          ("number", "unit", "category", "due", "case_url"),
          _l("New case {{ number }} for {{ unit }}"),
@@ -180,8 +195,8 @@ def render(key: str, channel: str, values: Callable[[str], dict[str, object]],
            locales: tuple[str, ...] = LOCALES) -> tuple[str | None, str]:
     """(subject, body) to send; `values(locale)` gives the template's values
     in that language. Email carries every language, Chinese first; an SMS
-    only the first, shortened to SMS_MAX_CHARS (the unit's reply is cut
-    first, then the whole text)."""
+    only the first, shortened to SMS_MAX_CHARS (the unit's reply or the
+    rejection's explanation is cut first, then the whole text)."""
     if channel == "sms":
         _subject, text = source(key, channel, locales[0])
         return None, fit_sms(text, values(locales[0]))
@@ -197,14 +212,20 @@ def render(key: str, channel: str, values: Callable[[str], dict[str, object]],
     return subject[:255], f"\n\n{'-' * 40}\n\n".join(parts) + "\n"
 
 
+# Free text that may be long: shortened first when an SMS is too long.
+LONG_VALUES = ("reply", "explanation")
+
+
 def fit_sms(text: str, values: dict[str, object]) -> str:
     limit = sms_limit()
     body = render_text(text, values)
-    reply = values.get("reply")
-    if len(body) > limit and isinstance(reply, str) and reply:
-        room = len(reply) - (len(body) - limit) - 1
-        if room > 0:
-            body = render_text(text, values | {"reply": reply[:room] + "…"})
+    for name in LONG_VALUES:
+        long = values.get(name)
+        if len(body) > limit and isinstance(long, str) and long:
+            room = len(long) - (len(body) - limit) - 1
+            if room > 0:
+                values = values | {name: long[:room] + "…"}
+                body = render_text(text, values)
     if len(body) > limit:
         body = body[: limit - 1] + "…"
     return body

@@ -44,6 +44,8 @@ STATUS_OF: dict[EventKind, str] = {
     EventKind.ANSWERED_AT_INTAKE: "no_further_action",
     EventKind.RESOLVED: "fixed",
     EventKind.CLOSED: "closed",
+    EventKind.REJECTED: "not_councils_responsibility",  # 不予受理
+    EventKind.REJECTION_REVERSED: "investigating",  # back to the dispatcher
 }
 
 
@@ -60,6 +62,8 @@ def extended_status(event: CaseEvent) -> str:
             return "not_councils_responsibility"
         if outcome == "no_action":
             return "no_further_action"
+    if event.kind is EventKind.REJECTED and (event.data or {}).get("reason") == "abusive":
+        return "no_further_action"  # not a matter of whose remit it is
     return STATUS_OF.get(event.kind, "in_progress")
 
 

@@ -1,9 +1,12 @@
 """The phone and SMS channel's own records: the call log, inbound messages
-(so a retried webhook never counts twice) and SMS opt-outs."""
+(so a retried webhook never counts twice), the SMS held while the citizen is
+asked where it belongs, and SMS opt-outs."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cases.models import Case
 from core.clock import now
 from core.db import db
-from core.types import UTCDateTime
+from core.types import UTCDateTime, enum_type
 
 
 class Call(db.Model):
@@ -69,8 +72,53 @@ class SmsMessage(db.Model):
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     # The reply we sent in TwiML, so a retried webhook gets the same answer.
     reply: Mapped[str | None] = mapped_column(sa.Text)
+    # Held by a pending choice (SmsChoice) until the citizen answers or it times out.
+    choice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sms_choices.id"), index=True)
 
     case: Mapped[Case | None] = relationship()
+
+
+class ChoiceStatus(enum.StrEnum):
+    PENDING = "pending"  # asked; the SMS is held
+    ATTACHED = "attached"  # added to the candidate case
+    NEW_CASE = "new_case"  # made a new case
+
+
+class SmsChoice(db.Model):
+    """An SMS held while its sender is asked "1: add it to case N, 2: a new
+    problem" (channels/phone/sms_cases.py). The row is the truth: whatever
+    becomes of Redis, the text is here until the answer or the deadline
+    decides where it goes. At most one is pending per number."""
+
+    __tablename__ = "sms_choices"
+    __table_args__ = (
+        sa.Index("uq_sms_choices_pending_phone", "phone", unique=True,
+                 postgresql_where=sa.text("status = 'pending'"),
+                 sqlite_where=sa.text("status = 'pending'")),
+        sa.Index("ix_sms_choices_status_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(32), index=True)  # the sender, E.164
+    question: Mapped[str] = mapped_column(sa.Text)  # what we asked, word for word
+    body: Mapped[str] = mapped_column(sa.Text)  # the text held (later messages appended)
+    # MMS parts the held messages named ([{"url", "content_type"}]; not fetched yet).
+    media: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)  # the candidate
+    # What the deadline decides: "new_case", or "attach" when the candidate
+    # waits for information from this citizen.
+    default: Mapped[str] = mapped_column(sa.String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[ChoiceStatus] = mapped_column(
+        enum_type(ChoiceStatus, 16), default=ChoiceStatus.PENDING)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(16))  # "citizen" or "timeout"
+    # Where the text went: the candidate, or the case it made.
+    result_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    result_case: Mapped[Case | None] = relationship(foreign_keys=[result_case_id])
 
 
 class SmsOptOut(db.Model):

@@ -138,3 +138,45 @@ def sms_started() -> str:
 def sms_failed() -> str:
     with force_locale(LOCALE):
         return _("Sorry, we could not take your message just now. Please try again later.")
+
+
+# -- SMS: asking where a message belongs (channels/phone/sms_cases.py) -------------
+
+def sms_question(number: str, minutes: int) -> str:
+    with force_locale(LOCALE):
+        return _("Your request %(number)s is open. Reply 1 to add this message to it, or 2 to "
+                 "report it as a new problem. Without a reply within %(minutes)s minutes it "
+                 "becomes a new request.", number=number, minutes=minutes)
+
+
+def sms_question_information(number: str, minutes: int) -> str:
+    with force_locale(LOCALE):
+        return _("Request %(number)s is waiting for information from you. Reply 1 to add this "
+                 "message to it, or 2 to report it as a new problem. Without a reply within "
+                 "%(minutes)s minutes it is added to %(number)s.", number=number,
+                 minutes=minutes)
+
+
+def sms_timed_out_new_case(number: str, link: str) -> str:
+    with force_locale(LOCALE):
+        return _("You did not reply, so your message has been registered as a new request "
+                 "with tracking number %(number)s. Follow it at %(link)s.", number=number,
+                 link=link)
+
+
+def sms_timed_out_added(number: str) -> str:
+    with force_locale(LOCALE):
+        return _("You did not reply, so your message has been added to request %(number)s "
+                 "as the information asked for.", number=number)
+
+
+def sms_already_new_case(number: str) -> str:
+    with force_locale(LOCALE):
+        return _("Your earlier message has already been registered as request %(number)s.",
+                 number=number)
+
+
+def sms_already_added(number: str) -> str:
+    with force_locale(LOCALE):
+        return _("Your earlier message has already been added to request %(number)s. If it "
+                 "is a new problem, please send it again.", number=number)

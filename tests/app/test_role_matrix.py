@@ -128,6 +128,7 @@ ACCESS: dict[str, Access] = {
     "workbench.add_assisting": Access(DISTRICT, case="any"),
     "workbench.merge_case": Access(DISTRICT, case="any"),
     "workbench.waive_assists": Access(SUPERVISORS, case="any"),
+    "workbench.reject_case": Access(DISTRICT, case="any"),  # 不予受理; operators: the console
     "workbench.dispatch_queue": Access(DISTRICT),
     "supervision.index": Access(SUPERVISORS),
     "supervision.map_data": Access(SUPERVISORS),  # the desk's map: points are cases
@@ -137,6 +138,7 @@ ACCESS: dict[str, Access] = {
     "supervision.supervise": Access(SUPERVISORS, case="any"),
     "supervision.raise_priority": Access(SUPERVISORS, case="any"),
     "city12319.refer_case": Access(SUPERVISORS, case="any"),
+    "supervision.reverse_rejection": Access(SUPERVISORS, case="any"),
     "callbacks.queue": Access(CALLERS),
     "callbacks.answer": Access(CALLERS),
     "callbacks.decisions": Access(SUPERVISORS),
@@ -144,8 +146,9 @@ ACCESS: dict[str, Access] = {
     **{f"console.{name}": Access(CONSOLE) for name in (
         "index", "log_call", "add_note", "calls_json", "history_json", "nearby_json",
         "addresses_json", "duplicates_json")},
-    # The operator reads any case to a caller.
+    # The operator reads any case to a caller, and may reject it (不予受理).
     "console.case_detail": Access(CONSOLE, case="any"),
+    "console.reject_case": Access(CONSOLE, case="any"),
     "evaluation.index": Access(EVALUATION | {Role.UNIT_HEAD}),  # a head: their unit's page
     "evaluation.live_fragment": Access(EVALUATION),
     "evaluation.ranking_page": Access(EVALUATION),
@@ -164,6 +167,8 @@ ACCESS: dict[str, Access] = {
     **{f"api.{name}": _api_action() for name in (
         "acknowledge", "contact", "update", "resolve", "return_case", "assist",
         "assist_reply", "extension")},
+    "api.reject": Access(DISTRICT, case="any", api="token"),
+    "api.reverse_rejection": Access(SUPERVISORS, case="any", api="token"),
 }
 # Every page of these blueprints is for administrators, whatever is added later.
 ADMIN_BLUEPRINTS = ("admin", "time_admin", "notify_admin")

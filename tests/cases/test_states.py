@@ -26,6 +26,9 @@ ALLOWED = {
     (S.ACKNOWLEDGED, S.AWAITING_INFO),
     (S.AWAITING_INFO, S.ACKNOWLEDGED),
     (S.RESOLVED, S.CLOSED),
+    (S.RECEIVED, S.REJECTED),  # 不予受理 before the dispatch job ran
+    (S.UNROUTED, S.REJECTED),  # from the dispatcher queue
+    (S.DISPATCHED, S.REJECTED),  # before the unit signed for it
 }
 ALL_PAIRS = list(itertools.product(CaseStatus, CaseStatus))
 
@@ -49,6 +52,15 @@ def test_closed_is_final():
     assert not any(check_allowed(S.CLOSED, t) for t in CaseStatus)
 
 
+def test_rejected_is_final_for_every_ordinary_operation():
+    assert not any(check_allowed(S.REJECTED, t) for t in CaseStatus)
+
+
+def test_a_case_signed_for_is_not_rejected_the_unit_returns_it_first():
+    for status in (S.ACKNOWLEDGED, S.AWAITING_INFO, S.RESOLVED, S.CLOSED):
+        assert not check_allowed(status, S.REJECTED)
+
+
 def check_allowed(current, target) -> bool:
     try:
         check_transition(current, target)
@@ -57,10 +69,11 @@ def check_allowed(current, target) -> bool:
     return True
 
 
-# Moves only one named operation may make: redo and merge.
+# Moves only one named operation may make: redo, merge and the reversal of a rejection.
 SPECIAL = {
     "redo": {(S.RESOLVED, S.DISPATCHED)},
-    "merge": {(s, S.CLOSED) for s in CaseStatus if s is not S.CLOSED},
+    "merge": {(s, S.CLOSED) for s in CaseStatus if s not in (S.CLOSED, S.REJECTED)},
+    "reverse_rejection": {(S.REJECTED, S.UNROUTED)},
 }
 
 
@@ -71,10 +84,10 @@ def test_a_special_move_is_allowed_to_its_operation_only(move, current, target):
     if (current, target) not in ALLOWED:
         with pytest.raises(IllegalTransition):
             check_transition(current, target)
-        other = next(m for m in SPECIAL if m != move)
-        if (current, target) not in SPECIAL[other]:
-            with pytest.raises(IllegalTransition):
-                check_transition(current, target, move=other)
+        for other in SPECIAL:
+            if other != move and (current, target) not in SPECIAL[other]:
+                with pytest.raises(IllegalTransition):
+                    check_transition(current, target, move=other)
 
 
 @pytest.mark.parametrize("move", sorted(SPECIAL))

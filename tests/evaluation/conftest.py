@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from cases import events, intake, operations
+from cases import events, intake, operations, rejection
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Case, Category, EventKind, OrgUnit
 from cases.models.users import Role, User
@@ -119,6 +119,17 @@ class History:
         events.record_event(case, EventKind.MERGED, SYSTEM, public=False,
                             data={"into": into.tracking_number})
         db.session.flush()
+
+    def reject(self, case: Case, when: datetime, reason: str = "private_dispute") -> None:
+        """不予受理 by the real operation (a supervisor)."""
+        self.now(when)
+        rejection.reject(case, self.supervisor(), reason, "属民事纠纷，不予受理。")
+
+    def reverse(self, case: Case, unit_code: str, when: datetime) -> None:
+        """The rejection taken back, and the case dispatched again from the queue."""
+        self.now(when)
+        rejection.reverse_rejection(case, self.supervisor(), "经复核予以受理。")
+        self.dispatch(case, unit_code, when)
 
     def escalate(self, case: Case, unit_code: str, level: int, when: datetime) -> None:
         self.now(when)

@@ -1,5 +1,6 @@
 """Rollups written day by day, as the job writes them, equal a recomputation
-from scratch over the whole history, after a seeded random sequence of events."""
+from scratch over the whole history, after a seeded random sequence of events
+(rejections and their reversals among them)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import AssignmentStatus
+from cases.rejection import REJECTABLE
 from cases.states import CaseStatus
 from core.db import db
 from evaluation import rollups
@@ -36,7 +38,7 @@ def _step(h, rng: random.Random, cases: list) -> None:
     unit = lead.unit.code if lead else None
     when = h.clock.at
     action = rng.choice(["ack", "contact", "resolve", "callback", "return", "extend",
-                         "escalate", "reopen", "merge", "transfer"])
+                         "escalate", "reopen", "merge", "transfer", "reject", "reverse"])
     if action == "ack" and lead and lead.status is AssignmentStatus.ASSIGNED:
         h.ack(case, unit, when)
     elif action == "contact" and lead:
@@ -62,6 +64,10 @@ def _step(h, rng: random.Random, cases: list) -> None:
         other = rng.choice([c for c in cases if c is not case])
         h.merge(case, other, when)
         cases.remove(case)
+    elif action == "reject" and case.status in REJECTABLE:
+        h.reject(case, when)
+    elif action == "reverse" and case.status is CaseStatus.REJECTED:
+        h.reverse(case, rng.choice(UNITS), when)
     elif action == "transfer" and lead and case.status in (CaseStatus.DISPATCHED,
                                                            CaseStatus.ACKNOWLEDGED):
         from cases import operations
@@ -104,6 +110,7 @@ def test_rollups_equal_a_recomputation_from_scratch(history):
             stored[(row.unit_id, row.day)] = values
     assert stored == expected
     assert sum(sum(v.values()) for v in stored.values()) > 200  # a real history
+    assert sum(v.get("rejected", 0) for v in stored.values()) >= 3  # rejections among them
 
     expected_durations = Counter()
     for (unit_id, day), f in scratch.items():
@@ -132,3 +139,31 @@ def test_rollups_equal_a_recomputation_from_scratch(history):
             assert got == +summed, (first, end, unit_id)
             expected_pct = {k: v for k, v in percentiles(hists).items() if v is not None}
             assert (f.percentiles if f else {}) == expected_pct, (first, end, unit_id)
+
+
+def test_a_later_rejection_rewrites_the_days_whose_deadlines_it_took_back(history):
+    """A unit misses a deadline on day 1 (written that night), the case is
+    rejected on day 3: day 1 is rewritten, and the miss counts no more."""
+    day1 = date(2026, 11, 3)
+    history.staff("water")
+    case = history.case("water", at(day1, 9), ack_h=2, contact_h=5)
+    db.session.commit()
+    history.now(at(day1 + timedelta(days=1), 0, 30))
+    rollups.refresh()
+    db.session.commit()
+    unit = history.unit("water").id
+    row = db.session.get(Rollup, (unit, day1))
+    assert (row.ack_due, row.ack_met, row.contact_due) == (1, 0, 1)  # late, for now
+
+    history.reject(case, at(day1 + timedelta(days=2), 10))
+    db.session.commit()
+    history.now(at(day1 + timedelta(days=3), 0, 30))
+    rollups.refresh()
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Rollup, (unit, day1))
+    assert (row.received, row.ack_due, row.contact_due) == (1, 0, 0)
+    rejected = db.session.get(Rollup, (unit, day1 + timedelta(days=2)))
+    assert rejected.rejected == 1
+    assert rollups.period_facts(day1, day1 + timedelta(days=2))[unit].counters == \
+        {**{c: 0 for c in COUNTERS}, "received": 1, "rejected": 1}

@@ -4,9 +4,10 @@ refused; the next message uses the saved wording."""
 
 from __future__ import annotations
 
+from cases import rejection
 from channels.notify.models import NotificationTemplate
 from core.db import db
-from tests.channels.notify.flow import dispatched, outbox, unit_name
+from tests.channels.notify.flow import dispatched, outbox, unit_name, user
 from tests.html import parse
 from tests.support import login
 
@@ -17,8 +18,9 @@ def test_the_list_shows_every_message_channel_and_language(client):
     login(client, "admin")
     page = parse(client.get("/admin/templates"))
     rows = page.find(id="templates").find_all("tr")
-    assert len(rows) == 1 + 9 * 2 * 2  # header + 9 messages x 2 channels x 2 languages
+    assert len(rows) == 1 + 11 * 2 * 2  # header + 11 messages x 2 channels x 2 languages
     assert page.find(id="template-survey-sms-zh_CN") is not None
+    assert page.find(id="template-rejected-email-en") is not None
 
 
 def test_only_administrators_edit_templates(client):
@@ -37,6 +39,21 @@ def test_a_saved_template_is_used_for_the_next_message(client, make_case, work):
     [message] = outbox(case, purpose="dispatched")
     unit = unit_name("city-management")
     assert message.body == f"【黄埔区】{case.tracking_number} 已交 {unit} 办理。"
+
+
+def test_the_rejection_wording_is_edited_like_the_others(client, make_case, work):
+    login(client, "admin")
+    edit = "/admin/templates/rejected/sms/zh_CN"
+    preview = parse(client.get(edit)).find(id="preview").text()
+    assert "不属于政府职责范围" in preview and "民事纠纷" in preview  # the sample values
+    body = "【黄埔区】诉求{{ number }}不予受理。理由：{{ reason }}。{{ explanation }}"
+    assert client.post(edit, data={"body": body}).status_code == 302
+    case = make_case(phone="13800138000")
+    rejection.reject(case, user("dispatcher"), "abusive", "含辱骂内容。")
+    db.session.commit()
+    [message] = outbox(case, purpose="rejected")
+    number = case.tracking_number
+    assert message.body == f"【黄埔区】诉求{number}不予受理。理由：恶意或骚扰。含辱骂内容。"
 
 
 def test_back_to_the_default(client, make_case, work):

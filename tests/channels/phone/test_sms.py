@@ -1,4 +1,6 @@
-"""SMS intake: new cases, messages to existing cases, opt-out, retries."""
+"""SMS intake: new cases, messages to the sender's own case, opt-out,
+retries. The question asked when the sender has an open case is in
+test_sms_choice.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import xml.etree.ElementTree as ET
 from sqlalchemy import func, select
 
 from cases.models import Case, EventKind
-from channels.phone.models import SmsMessage, SmsOptOut, is_opted_out
+from channels.phone.models import SmsChoice, SmsMessage, SmsOptOut, is_opted_out
 from core.db import db
 from tests.channels.phone.conftest import CALLER, HOTLINE_95100, SID, sign
 
@@ -53,29 +55,29 @@ def test_twilio_retrying_the_same_message_counts_it_once(twilio):
     assert db.session.scalar(select(func.count(SmsMessage.id))) == 1
 
 
-def test_an_sms_naming_a_tracking_number_joins_that_case(twilio, make_case):
-    case = make_case(phone=OTHER)
-    # Full-width digits and a stranger's number: added, but not on the citizen's timeline.
-    number = case.tracking_number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    [reply] = sms(twilio, f"关于工单{number}：补充一下，坑很深。")
-    assert case.tracking_number in reply
-    [message] = citizen_messages(case)
-    assert "坑很深" in message.message and not message.public
-    [reply] = sms(twilio, f"{case.tracking_number} 谢谢", sender=OTHER, sid="SM" + "2" * 32)
-    assert citizen_messages(case)[-1].public
-    assert len(cases()) == 1
-
-
-def test_an_sms_from_a_number_with_a_case_of_the_last_7_days_joins_it(
-        twilio, make_case, clock):
+def test_an_sms_naming_the_senders_own_case_joins_it_without_a_question(twilio, make_case):
     case = make_case(phone="13800138000")
-    clock.advance(days=6)
-    [reply] = sms(twilio, "今天又积水了")
-    assert case.tracking_number in reply
-    assert citizen_messages(case)[0].message == "今天又积水了"
-    clock.advance(days=2)  # eight days after the case: a new one
-    sms(twilio, "另一个问题：路灯不亮", sid="SM" + "3" * 32)
-    assert len(cases()) == 2
+    number = case.tracking_number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    [reply] = sms(twilio, f"关于工单{number}：补充一下，坑很深。")  # full-width digits
+    assert reply == f"您的信息已补充到工单{case.tracking_number}。"
+    [message] = citizen_messages(case)
+    assert "坑很深" in message.message and message.public  # on the citizen's own timeline
+    assert len(cases()) == 1
+    assert db.session.scalar(select(func.count(SmsChoice.id))) == 0  # nothing asked
+
+
+def test_a_number_that_is_not_the_senders_case_is_never_used_to_attach(twilio, make_case):
+    strangers = make_case(phone=OTHER)
+    [reply] = sms(twilio, f"关于工单{strangers.tracking_number}：路灯不亮。")
+    assert strangers.tracking_number not in reply
+    assert citizen_messages(strangers) == []
+    [_, new] = cases()  # the sender has no case of their own: a new one
+    assert new.tracking_number in reply and new.citizen.phone == CALLER
+    # With a case of their own, the stranger's number still attaches nothing: a question.
+    own = make_case(phone="13800138000")
+    [reply] = sms(twilio, f"{strangers.tracking_number} 还是不亮", sid="SM" + "2" * 32)
+    assert citizen_messages(strangers) == []
+    assert own.tracking_number in reply and "回复1" in reply
 
 
 def test_stop_and_start_in_english_and_chinese(twilio):
