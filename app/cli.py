@@ -29,10 +29,17 @@ def demo_load() -> None:
 
 @cases_cli.command("reconcile")
 def cases_reconcile() -> None:
-    """Re-enqueue dispatch for every case still waiting for it."""
+    """Re-enqueue dispatch for every case still waiting for it, taking back
+    those a dead worker held; say what was done with each (exit 1 when Redis
+    could not be reached)."""
+    from app.queues import Enqueued
     from cases.jobs import reconcile
 
-    click.echo(f"{reconcile()} case(s) waiting for dispatch re-enqueued.")
+    tally = reconcile()
+    click.echo(f"{int(tally)} case(s) waiting for dispatch"
+               + (f": {tally.outcomes()}." if tally else "."))
+    if tally.count(Enqueued.UNAVAILABLE):
+        raise SystemExit(1)
 
 
 @users_cli.command("create")

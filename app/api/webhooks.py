@@ -26,7 +26,7 @@ from app.api.models import DeliveryStatus, Webhook, WebhookDelivery
 from app.api.serialize import iso
 from app.clock import now
 from app.extensions import db
-from app.queues import enqueue_unless_pending, job
+from app.queues import Reconciled, enqueue_unless_pending, job, reconciled
 from cases import signals
 from cases.models import CaseEvent
 
@@ -184,7 +184,7 @@ def deliver(delivery_id: int) -> str:
 
 
 @job("sync")
-def reconcile() -> int:
+def reconcile() -> Reconciled:
     """Re-enqueue every pending delivery that is due, whether or not its job
     survived in Redis. Meant for rq cron every minute (see the README)."""
     at = now()
@@ -196,7 +196,7 @@ def reconcile() -> int:
         .order_by(WebhookDelivery.id)
     ).all()
     db.session.commit()
-    for delivery_id, attempts in due:
+    return reconciled("webhook reconciler", (
         enqueue_unless_pending("sync", deliver, delivery_id,
                                job_id=delivery_job_id(delivery_id, attempts))
-    return len(due)
+        for delivery_id, attempts in due))

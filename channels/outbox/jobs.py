@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 
 from app.clock import now
 from app.extensions import db
-from app.queues import enqueue_unless_pending, get_queue, job
+from app.queues import Reconciled, enqueue_unless_pending, get_queue, job, reconciled
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.senders import SendFailed, sender_for
 
@@ -158,7 +158,7 @@ def _failed(row: OutboxMessage, attempt: int, exc: SendFailed) -> str:
 
 
 @job("notify")
-def reconcile() -> int:
+def reconcile() -> Reconciled:
     """Re-enqueue every pending row that is due, and give up on rows left
     "sending" by a worker that died mid-send. Runs every minute (rq cron)."""
     at = now()
@@ -180,7 +180,6 @@ def reconcile() -> int:
         .order_by(OutboxMessage.id)
     ).all()
     db.session.commit()  # end the transaction before talking to Redis
-    for outbox_id, attempts in due:
-        enqueue_unless_pending("notify", send, outbox_id,
-                               job_id=send_job_id(outbox_id, attempts))
-    return len(due)
+    return reconciled("outbox reconciler", (
+        enqueue_unless_pending("notify", send, outbox_id, job_id=send_job_id(outbox_id, attempts))
+        for outbox_id, attempts in due))
