@@ -98,7 +98,8 @@ def database_lost(exc: BaseException | None) -> bool:
 
 class WorkerGuard:
     """Mixed into the worker class before RQ's SimpleWorker: the heartbeat,
-    and the wait for the database. See the module's docstring."""
+    and the wait for the database. See the module's docstring. What it says
+    goes to the worker's own logger (`self.log`), which `rq worker` shows."""
 
     beat_every = 5.0
     first_wait, max_wait = 1.0, 30.0  # seconds between database checks while it is down
@@ -147,17 +148,17 @@ class WorkerGuard:
         wait, waited = self.first_wait, 0.0
         while not self.database_is_up():
             if not waited:
-                log.warning("Worker %s: the database is unreachable; no job is taken until "
-                            "it answers again (checking again in %.0f s, then at most "
-                            "every %.0f s)", self.name, wait, self.max_wait)
+                self.log.warning("Worker %s: the database is unreachable; no job is taken until "
+                                 "it answers again (checking again in %.0f s, then at "
+                                 "most every %.0f s)", self.name, wait, self.max_wait)
             with contextlib.suppress(RedisError):
                 self.heartbeat()  # RQ must not think the worker died while it waits
             self.sleep(wait)
             waited += wait
             wait = min(wait * 2, self.max_wait)
         if waited:
-            log.info("Worker %s: the database answers again after %.0f s; taking jobs",
-                     self.name, waited)
+            self.log.info("Worker %s: the database answers again after %.0f s; taking jobs",
+                          self.name, waited)
         self._checked_at = self.monotonic()
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None,
@@ -190,5 +191,5 @@ class WorkerGuard:
             self.cleanup_execution(job, pipeline=pipe, execution=execution)
             queue.enqueue_job(job, pipeline=pipe, at_front=True)
             pipe.execute()
-        log.info("Worker %s: job %s put back on %s: the database went away while it ran",
-                 self.name, job.id, queue.name)
+        self.log.info("Worker %s: job %s put back on %s: the database went away while it ran",
+                      self.name, job.id, queue.name)
