@@ -1,0 +1,94 @@
+"""The figures, counted from the database (never from the app's own view),
+from the clients' answers and from what the Twilio stand-in received."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from redis import Redis
+from rq.registry import FailedJobRegistry
+
+from bench.chaos.clients import Answer, marker
+from bench.chaos.faults import QUEUES, SMTP_MARKER
+from bench.chaos.standin import TwilioStandIn
+from bench.db import rows, scalar
+
+# What the processes said about the faults, counted in their logs.
+SAID = {
+    "jobs_taken_back_from_dead_workers": "which is gone; taken back",
+    "jobs_put_back_by_database_loss": "the database went away while it ran",
+    "workers_found_database_down": "the database is unreachable",
+    "workers_found_database_back": "the database answers again",
+    "jobs_failed_with_traceback": "exception raised while executing",
+}
+
+MARKER = re.compile(r"\[(CHAOS\d{6}|" + SMTP_MARKER + r")\]")
+UNSENT = ("pending", "sending", "failed")  # a message owed or given up
+
+
+def backlog(dsn: str) -> tuple[int, int]:
+    """(cases waiting for dispatch, outbox messages pending or being sent)."""
+    waiting = scalar(dsn, "SELECT count(*) FROM cases WHERE status = 'received'")
+    owed = scalar(dsn, "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+    return waiting, owed
+
+
+def count(dsn: str, answers: list[Answer], stand_in: TwilioStandIn) -> dict:
+    cases = rows(dsn, "SELECT tracking_number, status, description FROM cases")
+    numbers = {number for number, _, _ in cases}
+    markers = Counter(m.group(1) for _, _, text in cases if (m := MARKER.search(text or "")))
+
+    acknowledged = [a for a in answers if a.status == 201]
+    lost = [a for a in acknowledged if a.request_id not in numbers]
+    server_errors = [a for a in answers if a.status is not None and a.status >= 500]
+    unanswered = [a for a in answers if a.status is None]
+    statuses = Counter(str(a.status) if a.status is not None else a.error for a in answers)
+
+    twice_dispatched = rows(dsn, (
+        "SELECT case_id, count(*) FROM case_events WHERE kind = 'dispatched'"
+        " GROUP BY case_id HAVING count(*) > 1"))
+    outbox = dict(rows(dsn, "SELECT status, count(*) FROM outbox WHERE channel = 'sms'"
+                            " GROUP BY status"))
+    unsent = rows(dsn, "SELECT id, status, last_error FROM outbox WHERE channel = 'sms'"
+                       " AND status IN ('pending', 'sending', 'failed') ORDER BY id LIMIT 20")
+    received = stand_in.received()
+    twice_sent = stand_in.twice()
+    return {
+        "posted": len(answers),
+        "acknowledged": len(acknowledged),
+        "answers": dict(statuses),
+        "lost": len(lost),
+        "lost_examples": [(a.seq, a.request_id) for a in lost[:10]],
+        "cases_made_twice": sum(1 for n in markers.values() if n > 1),
+        "server_errors": len(server_errors),
+        "server_errors_that_made_a_case": sum(1 for a in server_errors
+                                              if markers[marker(a.seq)]),
+        "unanswered": len(unanswered),
+        "unanswered_that_made_a_case": sum(1 for a in unanswered if markers[marker(a.seq)]),
+        "cases": len(cases),
+        "not_dispatched": sum(1 for _, status, _ in cases if status == "received"),
+        "dispatched_twice": len(twice_dispatched),
+        "dispatched_twice_examples": twice_dispatched[:10],
+        "smtp_cases": markers[SMTP_MARKER],
+        "sms_outbox": outbox,
+        "sms_unsent": sum(outbox.get(s, 0) for s in UNSENT),
+        "sms_unsent_examples": [list(r) for r in unsent],
+        "sms_received_by_stand_in": len(received),
+        "sms_sent_twice": len(twice_sent),
+        "sms_sent_twice_examples": twice_sent[:10],
+        "stand_in_other_requests": len(stand_in.other),
+    }
+
+
+def said(logs: Path) -> dict[str, int]:
+    """How often each line of SAID appears in the processes' logs."""
+    text = "\n".join(p.read_text(errors="replace") for p in sorted(logs.glob("*.log")))
+    return {name: text.count(phrase) for name, phrase in SAID.items()}
+
+
+def failed_jobs(redis_url: str) -> int:
+    """Jobs in RQ's failed registries: a database outage must not put them there."""
+    with Redis.from_url(redis_url) as connection:
+        return sum(FailedJobRegistry(q, connection=connection).count for q in QUEUES)
