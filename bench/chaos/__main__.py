@@ -28,7 +28,7 @@ from bench.db import rows
 from bench.procs import HOST, ROOT, free_port
 
 SIZES = {  # cases, seconds of load, how long to wait for the drain at most
-    "full": (3000, 200.0, 240.0),
+    "full": (3000, 240.0, 240.0),
     "short": (300, 45.0, 150.0),
 }
 # When each fault begins, as a share of the load's duration, in this order.

@@ -11,6 +11,7 @@ import http.client
 import json
 import multiprocessing
 import random
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from bench.load import ADDRESSES, CATEGORIES, DESCRIPTIONS, FORM, Http, communit
 from bench.procs import API_KEY
 
 PROCESSES, THREADS = 2, 4  # 8 clients
+TIMEOUT = 10.0  # seconds for one answer
 
 
 def marker(seq: int) -> str:
@@ -72,24 +74,31 @@ def _post(client: Http, seq: int, rng: random.Random, points) -> Answer:
     return Answer(seq, sent, status, request_id)
 
 
-def _thread(port: int, seqs: range, start_at: float, period: float, out: list) -> None:
+def _thread(port: int, seqs: range, start_at: float, period: float, stop_at: float,
+            out: list) -> None:
+    """Each request at its time, or at once when behind; none after stop_at
+    (a server slowed by the faults must not keep the run going forever)."""
     rng = random.Random(seqs.start)
     points = community_points()
-    client = Http(port, timeout=10.0)
+    client = Http(port, timeout=TIMEOUT)
     for seq in seqs:
         wait = start_at + seq * period - time.time()
         if wait > 0:
             time.sleep(wait)
+        if time.time() >= stop_at:
+            break
         out.append(_post(client, seq, rng, points))
     client.close()
 
 
 def _process(port: int, total: int, first: int, stride: int, start_at: float,
-             period: float, queue) -> None:
+             period: float, stop_at: float, queue) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the orchestrator's handler
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     outs: list[list[Answer]] = [[] for _ in range(THREADS)]
     threads = [threading.Thread(
         target=_thread,
-        args=(port, range(first + i * PROCESSES, total, stride), start_at, period,
+        args=(port, range(first + i * PROCESSES, total, stride), start_at, period, stop_at,
               outs[i]), daemon=True) for i in range(THREADS)]
     for t in threads:
         t.start()
@@ -99,26 +108,30 @@ def _process(port: int, total: int, first: int, stride: int, start_at: float,
 
 
 class Load:
-    """Start now (plus `delay`); `wait()` returns every Answer, by seq."""
+    """Start now (plus `delay`); `wait()` returns every Answer, by seq. The
+    clients send nothing after `seconds + grace`: what is left unsent then is
+    not posted (and counted so)."""
 
-    def __init__(self, port: int, total: int, seconds: float, delay: float = 1.0) -> None:
+    def __init__(self, port: int, total: int, seconds: float, delay: float = 1.0,
+                 grace: float = 30.0) -> None:
         ctx = multiprocessing.get_context("fork")
         self.total, self.seconds = total, seconds
         self.start_at = time.time() + delay
+        self.stop_at = self.start_at + seconds + grace
         period = seconds / total
         stride = PROCESSES * THREADS
         self.queues = [ctx.Queue() for _ in range(PROCESSES)]
         # Process p's thread i sends seq p + i*PROCESSES, then every `stride`-th.
         self.procs = [ctx.Process(
-            target=_process, args=(port, total, p, stride, self.start_at, period, q),
+            target=_process,
+            args=(port, total, p, stride, self.start_at, period, self.stop_at, q),
             daemon=True) for p, q in enumerate(self.queues)]
         for proc in self.procs:
             proc.start()
 
     def wait(self) -> list[Answer]:
         answers: list[Answer] = []
-        budget = self.start_at + self.seconds + 60 - time.time()
         for proc, queue in zip(self.procs, self.queues, strict=True):
-            answers.extend(queue.get(timeout=max(budget, 30)))
+            answers.extend(queue.get(timeout=max(self.stop_at - time.time(), 0) + TIMEOUT + 30))
             proc.join(5)
         return sorted(answers, key=lambda a: a.seq)
