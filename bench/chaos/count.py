@@ -92,3 +92,21 @@ def failed_jobs(redis_url: str) -> int:
     """Jobs in RQ's failed registries: a database outage must not put them there."""
     with Redis.from_url(redis_url) as connection:
         return sum(FailedJobRegistry(q, connection=connection).count for q in QUEUES)
+
+
+def lateness(dsn: str, last_fault_at: float) -> dict:
+    """The drain, from the database's own timestamps: the most seconds any
+    case waited for its dispatch (or its "unrouted") past the end of the last
+    fault or its own arrival, whichever was later; the same for the SMS."""
+    cases = rows(dsn, (
+        "SELECT extract(epoch FROM c.created_at), extract(epoch FROM min(e.at))"
+        " FROM cases c LEFT JOIN case_events e"
+        " ON e.case_id = c.id AND e.kind IN ('dispatched', 'unrouted') GROUP BY c.id"))
+    sms = rows(dsn, "SELECT extract(epoch FROM created_at), extract(epoch FROM sent_at)"
+                    " FROM outbox WHERE channel = 'sms' AND sent_at IS NOT NULL")
+
+    def worst(pairs) -> float:
+        late = [float(done) - max(float(made), last_fault_at) for made, done in pairs if done]
+        return round(max([0.0, *late]), 1)
+
+    return {"dispatch_drained_s": worst(cases), "sms_drained_s": worst(sms)}
