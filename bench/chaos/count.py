@@ -48,7 +48,7 @@ def count(dsn: str, answers: list[Answer], stand_in: TwilioStandIn) -> dict:
 
     twice_dispatched = rows(dsn, (
         "SELECT case_id, count(*) FROM case_events WHERE kind = 'dispatched'"
-        " GROUP BY case_id HAVING count(*) > 1"))
+        " AND actor_kind = 'system' GROUP BY case_id HAVING count(*) > 1"))
     outbox = dict(rows(dsn, "SELECT status, count(*) FROM outbox WHERE channel = 'sms'"
                             " GROUP BY status"))
     unsent = rows(dsn, "SELECT id, status, last_error FROM outbox WHERE channel = 'sms'"
@@ -76,7 +76,11 @@ def count(dsn: str, answers: list[Answer], stand_in: TwilioStandIn) -> dict:
         "sms_unsent": sum(outbox.get(s, 0) for s in UNSENT),
         "sms_unsent_examples": [list(r) for r in unsent],
         "sms_received_by_stand_in": len(received),
+        # The same text to the same number twice: one (case, event, recipient) twice.
         "sms_sent_twice": len(twice_sent),
+        # Delivered, but the row does not say "sent" (it would be given up on as
+        # "may or may not have been delivered").
+        "sms_delivered_not_marked_sent": max(0, len(received) - outbox.get("sent", 0)),
         "sms_sent_twice_examples": twice_sent[:10],
         "stand_in_other_requests": len(stand_in.other),
     }
