@@ -175,6 +175,10 @@ def send(outbox_id: int) -> str:
         provider_id = sender.send(row)
     except SendFailed as exc:
         return _failed(row, attempt, exc)
+    except (OperationalError, InterfaceError) as exc:  # the SMS sender's opt-out check
+        return _failed(row, attempt, SendFailed(
+            f"the database went away before the message was handed over ({type(exc).__name__})",
+            retry=True))
     except Exception as exc:  # a bug or a message that cannot be built: never retried blindly
         log.exception("outbox message %s: unexpected error while sending", outbox_id)
         return _failed(row, attempt, SendFailed(f"{type(exc).__name__}: {exc}", retry=False))

@@ -70,3 +70,24 @@ def test_a_send_whose_outcome_cannot_be_written_down_for_minutes_gives_up(
     assert len(mail_server.messages) == 1
     assert row().status is OutboxStatus.SENDING
     assert slept == list(jobs.RECORD_WAITS)
+
+
+def test_a_database_error_before_the_message_is_handed_over_is_retried_later(
+        app, smtp_server, mail_server, monkeypatch):
+    _, ack = acknowledged_case(smtp_server.port)
+
+    class Checking:
+        """A sender whose check before sending (the SMS opt-out) finds the database gone."""
+
+        def configured(self) -> bool:
+            return True
+
+        def send(self, message) -> str:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(jobs, "sender_for", lambda channel, config: Checking())
+    assert "retry in" in send(ack.id)
+    waiting = row()
+    assert waiting.status is OutboxStatus.PENDING and waiting.attempts == 1
+    assert waiting.next_attempt_at is not None and "database went away" in waiting.last_error
+    assert mail_server.messages == []
