@@ -111,7 +111,7 @@ def run(mode: str, system: ChaosSystem, postgres: Postgres, stand_in: TwilioStan
     timing.update(wait_for_drain(postgres.dsn(), drain_cap))
     timing.update(lateness(postgres.dsn(), load.start_at + last_fault))
     figures = count(postgres.dsn(), answers, stand_in)
-    figures["held_case_dispatches"] = _held_case_dispatches(postgres.dsn(), faults.log)
+    figures.update(held_case(postgres.dsn(), faults.log, load.start_at))
     figures["failed_jobs"] = failed_jobs(system.redis_url)
     figures["said"] = said(system.logs)
     return _result(mode, total, seconds, faults.log, timing, figures)
@@ -128,13 +128,17 @@ def wait_for_drain(dsn: str, cap: float) -> dict:
             "left_waiting_cases": left[0], "left_outbox_messages": left[1]}
 
 
-def _held_case_dispatches(dsn: str, log: list[dict]) -> int | None:
-    """How often the case whose dispatch died with its worker was dispatched (1)."""
-    held = next((f.get("case_id") for f in log if f.get("case_id")), None)
-    if held is None:
-        return None
-    return rows(dsn, "SELECT count(*) FROM case_events WHERE case_id = %s"
-                     " AND kind = 'dispatched'", (held,))[0][0]
+def held_case(dsn: str, log: list[dict], started_at: float) -> dict:
+    """The case whose dispatch died with its worker: how often it was
+    dispatched (1), and how long after the kill."""
+    fault = next((f for f in log if f.get("case_id")), None)
+    if fault is None:
+        return {}
+    times, first = rows(dsn, "SELECT count(*), extract(epoch FROM min(at)) FROM case_events"
+                              " WHERE case_id = %s AND kind = 'dispatched'",
+                         (fault["case_id"],))[0]
+    after = None if first is None else round(float(first) - started_at - fault["killed_at_s"], 1)
+    return {"held_case_dispatches": times, "held_case_dispatched_s_after_kill": after}
 
 
 def goals_missed(log: list[dict], timing: dict, figures: dict) -> list[str]:
@@ -176,6 +180,7 @@ def _result(mode: str, total: int, seconds: float, log: list[dict], timing: dict
                if not timing["left_waiting_cases"] else "not drained")
             + (f" (SMS {timing['sms_drained_s']} s)" if not timing["left_outbox_messages"]
                else " (SMS not drained)")
+            + f", longest dispatch wait {timing['longest_dispatch_wait_s']} s"
             + ("; goal met" if not missed else "; goal missed: " + "; ".join(missed)))
     return {
         "line": line,

@@ -101,7 +101,8 @@ def failed_jobs(redis_url: str) -> int:
 def lateness(dsn: str, last_fault_at: float) -> dict:
     """The drain, from the database's own timestamps: the most seconds any
     case waited for its dispatch (or its "unrouted") past the end of the last
-    fault or its own arrival, whichever was later; the same for the SMS."""
+    fault or its own arrival, whichever was later; the same for the SMS; and
+    the longest wait of any case for its dispatch, faults included."""
     cases = rows(dsn, (
         "SELECT extract(epoch FROM c.created_at), extract(epoch FROM min(e.at))"
         " FROM cases c LEFT JOIN case_events e"
@@ -113,4 +114,6 @@ def lateness(dsn: str, last_fault_at: float) -> dict:
         late = [float(done) - max(float(made), last_fault_at) for made, done in pairs if done]
         return round(max([0.0, *late]), 1)
 
-    return {"dispatch_drained_s": worst(cases), "sms_drained_s": worst(sms)}
+    waits = [float(done) - float(made) for made, done in cases if done]
+    return {"dispatch_drained_s": worst(cases), "sms_drained_s": worst(sms),
+            "longest_dispatch_wait_s": round(max([0.0, *waits]), 1)}

@@ -85,11 +85,12 @@ class Faults:
                 time.sleep(self.rng.uniform(0.01, 0.15))
                 continue
             os.killpg(process.pid, signal.SIGKILL)
+            killed_at = round(time.time() - self.started_at, 1)
             process.wait(10)
             del self.system.workers[name]
             replacement = self.system.start_worker()
             return {"ok": True, "worker": name, "job": held[0], "case_id": held[1],
-                    "tries": tries, "replacement": replacement}
+                    "tries": tries, "killed_at_s": killed_at, "replacement": replacement}
         return {"ok": False, "tries": tries, "error": "no worker was caught holding a dispatch"}
 
     def _held_dispatch(self, worker: str) -> tuple[str, int] | None:
