@@ -15,6 +15,7 @@ from cases.models import OrgUnit
 from cases.models.users import Role, User
 from channels.open311.models import ApiKey
 from core.db import db
+from core.queues import Enqueued
 from evaluation.cli import evaluation_cli
 
 demo_cli = AppGroup("demo", help="The demo district.")
@@ -35,8 +36,14 @@ def demo_load() -> None:
 
 @cases_cli.command("reconcile")
 def cases_reconcile() -> None:
-    """Re-enqueue dispatch for every case still waiting for it."""
-    click.echo(f"{reconcile()} case(s) waiting for dispatch re-enqueued.")
+    """Re-enqueue dispatch for every case still waiting for it, taking back
+    those a dead worker held; say what was done with each (exit 1 when Redis
+    could not be reached)."""
+    tally = reconcile()
+    click.echo(f"{int(tally)} case(s) waiting for dispatch"
+               + (f": {tally.outcomes()}." if tally else "."))
+    if tally.count(Enqueued.UNAVAILABLE):
+        raise SystemExit(1)
 
 
 @users_cli.command("create")

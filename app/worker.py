@@ -14,6 +14,7 @@ from flask import Flask
 from rq import SimpleWorker
 
 from app import create_app
+from app.worker_guard import WorkerGuard
 from core import queues
 from core.db import db
 
@@ -42,7 +43,7 @@ def worker_app() -> Flask:
     return _worker_app
 
 
-class AppWorker(SimpleWorker):
+class AppWorker(WorkerGuard, SimpleWorker):
     """An RQ worker that builds the app and imports the jobs once and runs
     every job in its own process: no work horse is forked per job.
 
@@ -52,7 +53,8 @@ class AppWorker(SimpleWorker):
     second). Here the pooled connection, SQLAlchemy's compiled-statement cache
     and the routing data cache serve every job. Jobs still time out (RQ's
     SIGALRM death penalty); each runs in an app context of its own, whose
-    session is removed when it ends.
+    session is removed when it ends. WorkerGuard (app/worker_guard.py) gives
+    it a heartbeat others can judge it by and a pause while the database is down.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

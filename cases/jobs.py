@@ -20,7 +20,7 @@ from cases.operations import dispatch_case, mark_unrouted
 from cases.routing import locate, route
 from cases.states import CaseStatus
 from core.db import db
-from core.queues import enqueue_unless_pending, job
+from core.queues import Reconciled, enqueue_unless_pending, job, reconciled
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +64,17 @@ def dispatch(case_id: int) -> str:
 
 
 @job("dispatch")
-def reconcile() -> int:
-    """Re-enqueue dispatch for every case the database says is still waiting.
+def reconcile() -> Reconciled:
+    """Re-enqueue dispatch for every case the database says is still waiting,
+    and take back those a dead worker held; says what it did with each.
 
     Runs every minute (rq cron) and as `flask cases reconcile`; after a Redis
-    flush or restart nothing is lost.
+    flush or restart, or a worker's kill -9, nothing is lost.
     """
     waiting = db.session.scalars(
         select(Case.id).where(Case.status == CaseStatus.RECEIVED).order_by(Case.id)
     ).all()
     db.session.rollback()  # end the read transaction before talking to Redis
-    for case_id in waiting:
+    return reconciled("dispatch reconciler", (
         enqueue_unless_pending("dispatch", dispatch, case_id, job_id=dispatch_job_id(case_id))
-    return len(waiting)
+        for case_id in waiting))

@@ -7,9 +7,11 @@ run twice changes nothing twice (DESIGN principle 1).
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
@@ -19,6 +21,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.worker import Worker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -29,6 +33,14 @@ log = logging.getLogger(__name__)
 QUEUES = ("dispatch", "notify", "escalation", "sync")
 _PENDING = "xietong_after_commit"
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+# A worker that beats (app/worker_guard.py) refreshes ALIVE_KEY every few
+# seconds, and BEATS_KEY, which says it does, for far longer: RQ's own worker
+# hash outlives a killed worker by the job timeout plus a minute, too long to
+# judge by. Both come back on the next beat after a Redis flush.
+ALIVE_KEY = "xietong:worker-alive:{}"
+ALIVE_TTL = 20
+BEATS_KEY = "xietong:worker-beats:{}"
+BEATS_TTL = 3600
 
 # How a process that runs jobs outside any request gets its app (the worker's
 # `app.worker.AppWorker` says so when it starts): core knows no factory.
@@ -57,7 +69,7 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def _app_context():
+def app_context():
     """The request's or test's context if there is one, else the worker's app."""
     if has_app_context():
         return nullcontext()
@@ -66,28 +78,136 @@ def _app_context():
     return _app_provider().app_context()
 
 
+class Enqueued(enum.Enum):
+    """What `enqueue_unless_pending` did with a job; true unless Redis was
+    unreachable, as the plain bool it replaces was."""
+
+    NEW = "enqueued"
+    TAKEN_BACK = "taken back from a dead worker"
+    PENDING = "already queued or running"
+    UNAVAILABLE = "not enqueued: Redis unavailable"
+
+    def __bool__(self) -> bool:
+        return self is not Enqueued.UNAVAILABLE
+
+
+class Reconciled(int):
+    """What a reconciler found owed (the number it always returned) and what
+    became of each: `str()` says it, e.g. "3 waiting: 1 enqueued, 2 already
+    queued or running", so an operator reads what was really done."""
+
+    def __new__(cls, outcomes: Iterable[Enqueued] = ()) -> Reconciled:
+        outcomes = list(outcomes)
+        self = super().__new__(cls, len(outcomes))
+        self.counts = Counter(outcomes)
+        return self
+
+    def __reduce__(self) -> tuple:
+        return Reconciled, (list(self.counts.elements()),)  # RQ pickles a job's result
+
+    def count(self, outcome: Enqueued) -> int:
+        return self.counts.get(outcome, 0)
+
+    def outcomes(self) -> str:
+        """E.g. "1 enqueued, 2 already queued or running"."""
+        return ", ".join(f"{self.count(o)} {o.value}" for o in Enqueued if self.count(o))
+
+    def __str__(self) -> str:
+        return f"{int(self)} waiting" + (f": {self.outcomes()}" if self else "")
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return format(int(self), spec) if spec else str(self)
+
+
+def reconciled(what: str, outcomes: Iterable[Enqueued]) -> Reconciled:
+    """Tally a reconciler's enqueues and log them when anything was done or
+    could not be."""
+    tally = Reconciled(outcomes)
+    if tally.count(Enqueued.NEW) or tally.count(Enqueued.TAKEN_BACK) \
+            or tally.count(Enqueued.UNAVAILABLE):
+        log.info("%s: %s", what, tally)
+    return tally
+
+
+def worker_alive(connection: Redis, worker_name: str | None) -> bool:
+    """Whether the worker of this name is still there to finish its job.
+
+    A worker that beats is alive while its ALIVE_KEY is (a kill -9 or a
+    freeze lets it expire within ALIVE_TTL); any other RQ worker while its
+    RQ hash exists, RQ's own rule.
+    """
+    if not worker_name:
+        return False
+    with connection.pipeline(transaction=False) as pipe:
+        pipe.exists(ALIVE_KEY.format(worker_name))
+        pipe.exists(BEATS_KEY.format(worker_name))
+        pipe.exists(Worker.redis_worker_namespace_prefix + worker_name)
+        beating, beats, registered = pipe.execute()
+    return bool(beating) or (not beats and bool(registered))
+
+
+def _verdicts(connection: Redis, jobs: list[Job | None]) -> list[Enqueued | None]:
+    """The one rule for "is this job really pending": None when it is absent
+    or done (enqueue it), PENDING when queued, scheduled or held by a live
+    worker, TAKEN_BACK when "started" by a worker that is gone.
+
+    RQ itself notices a dead worker's job only at a live worker's
+    maintenance, every 10 minutes: until then the job looks started and
+    nothing would enqueue it again.
+    """
+    verdicts: list[Enqueued | None] = []
+    for found in jobs:
+        status = found.get_status(refresh=False) if found is not None else None
+        if status not in _ACTIVE:
+            verdicts.append(None)
+        elif status == JobStatus.STARTED and not worker_alive(connection, found.worker_name):
+            verdicts.append(Enqueued.TAKEN_BACK)
+        else:
+            verdicts.append(Enqueued.PENDING)
+    return verdicts
+
+
+def _release(found: Job, pipeline=None) -> None:
+    """Drop a dead worker's job from its started registry, so RQ's own
+    maintenance does not later move it to "failed" as abandoned."""
+    log.warning("job %s was held by worker %s, which is gone; taken back",
+                found.id, found.worker_name)
+    registry = StartedJobRegistry(found.origin, connection=found.connection)
+    entries = [f"{job_id}:{execution_id}" for job_id, execution_id
+               in registry.get_job_and_execution_ids(cleanup=False) if job_id == found.id]
+    if entries:
+        (pipeline if pipeline is not None else found.connection).zrem(registry.key, *entries)
+
+
 def enqueue_unless_pending(
     queue: str, func: Callable, *args: Any, job_id: str, at: datetime | None = None
-) -> bool:
-    """Enqueue unless a job with this id is already waiting or running.
+) -> Enqueued:
+    """Enqueue unless a job with this id is already waiting or running (on a
+    live worker: see `_verdicts`); says which it was.
 
-    Returns False (and logs) when Redis cannot be reached: the database still
-    says the work is pending, and the reconciler will enqueue it later.
+    Returns UNAVAILABLE (false, and logs) when Redis cannot be reached: the
+    database still says the work is pending, and the reconciler will enqueue
+    it later.
     """
     q = get_queue(queue)
     try:
         existing = q.fetch_job(job_id)
-        if existing is not None and existing.get_status(refresh=False) in _ACTIVE:
-            return True
+        verdict = _verdicts(q.connection, [existing])[0]
+        if verdict is Enqueued.PENDING:
+            return verdict
+        if verdict is Enqueued.TAKEN_BACK:
+            _release(existing)
         options = {"job_id": job_id, "result_ttl": 3600, "failure_ttl": 7 * 86400}
         if at is None:
             q.enqueue(func, *args, **options)
         else:
             q.enqueue_at(at, func, *args, **options)
-        return True
+        return verdict or Enqueued.NEW
     except RedisError as exc:
         log.warning("could not enqueue %s (%s); the reconciler will retry", job_id, exc)
-        return False
+        return Enqueued.UNAVAILABLE
 
 
 class job:  # noqa: N801 - used as a decorator, like rq's own
@@ -105,7 +225,7 @@ class job:  # noqa: N801 - used as a decorator, like rq's own
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with _app_context():
+            with app_context():
                 return fn(*args, **kwargs)
 
         def after_commit(*args: Any, job_id: str, at: datetime | None = None) -> None:
@@ -133,14 +253,18 @@ def _enqueue_all_unless_pending(pending: list[tuple]) -> None:
     connection = redis_connection()
     try:
         existing = Job.fetch_many([item[3] for item in pending], connection=connection)
+        verdicts = _verdicts(connection, existing)
         with connection.pipeline() as pipe:
             # Buffer from the start: RQ's enqueue_at puts the pipeline in
             # immediate mode (WATCH) otherwise, and an enqueue after it then
             # fails, dropping the whole batch.
             pipe.multi()
-            for (queue, func, args, job_id, at), found in zip(pending, existing, strict=True):
-                if found is not None and found.get_status(refresh=False) in _ACTIVE:
+            for (queue, func, args, job_id, at), found, verdict in zip(
+                    pending, existing, verdicts, strict=True):
+                if verdict is Enqueued.PENDING:
                     continue
+                if verdict is Enqueued.TAKEN_BACK:
+                    _release(found, pipe)
                 q = get_queue(queue)
                 options = {"job_id": job_id, "result_ttl": 3600, "failure_ttl": 7 * 86400,
                            "pipeline": pipe}

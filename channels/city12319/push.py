@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from channels.city12319.models import CityCase, CityPush
 from core.clock import now
 from core.db import db
-from core.queues import enqueue_unless_pending, job
+from core.queues import Reconciled, enqueue_unless_pending, job, reconciled
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def deliver(push_id: int) -> str:
 
 
 @job("sync")
-def reconcile() -> int:
+def reconcile() -> Reconciled:
     """Re-enqueue every undelivered push that is due, whether or not its job
     survived in Redis (DESIGN principle 1). Runs every minute (rq cron)."""
     at = now()
@@ -107,6 +107,6 @@ def reconcile() -> int:
         .order_by(CityPush.id)
     ).all()
     db.session.commit()  # end the transaction before talking to Redis
-    for push_id, attempts in due:
+    return reconciled("city push reconciler", (
         enqueue_unless_pending("sync", deliver, push_id, job_id=push_job_id(push_id, attempts))
-    return len(due)
+        for push_id, attempts in due))

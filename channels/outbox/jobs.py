@@ -8,22 +8,28 @@ commit of "sent": a worker killed there leaves the row "sending". We do not
 guess: a row still "sending" after SENDING_TIMEOUT is marked failed with the
 reason (it may or may not have arrived) for an administrator to see on
 /admin/outbox. A duplicate is the worse outcome for a citizen, and it cannot
-be taken back, so the choice is at most once, never silently.
+be taken back, so the choice is at most once, never silently. A database
+that goes away around the send (a restart) strands nothing: the row's content
+is read before the claim, and the outcome is written down once the database
+is back (RECORD_WAITS).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.senders import SendFailed, sender_for, suppressed
 from core.clock import now
 from core.db import db
-from core.queues import enqueue_unless_pending, get_queue, job
+from core.queues import Reconciled, enqueue_unless_pending, get_queue, job, reconciled
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,10 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (60, 300, 1800, 7200)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 SENDING_TIMEOUT = timedelta(minutes=10)  # far beyond MAIL_TIMEOUT times the SMTP steps
+# Waits before writing a send's outcome down again while the database is away:
+# about two minutes in all, inside RQ's three-minute job timeout.
+RECORD_WAITS = (1, 2, 4, 8, 16, 30, 30, 30)
+sleep = time.sleep  # tests replace it
 
 
 def send_job_id(outbox_id: int, attempt: int) -> str:
@@ -82,6 +92,44 @@ def _claim(outbox_id: int, source: OutboxStatus, target: OutboxStatus, *,
     return result.rowcount == 1
 
 
+def _claim_to_send(outbox_id: int) -> int | None:
+    """pending and due -> sending, one attempt more, committed; the attempt's
+    number, or None when the row is not this job's to send."""
+    at = now()
+    attempt = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.PENDING,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= at))
+        .values(status=OutboxStatus.SENDING, updated_at=at, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return attempt
+
+
+def _record(outbox_id: int, outcome: OutboxStatus, **values) -> None:
+    """Write down what the server answered (sending -> `outcome`), waiting
+    out a database that went away meanwhile (RECORD_WAITS): only this process
+    knows the answer, and a row left "sending" is given up on as "may or may
+    not have been delivered". Past the waits the error stands, and so does
+    that rule."""
+    for wait in (*RECORD_WAITS, None):
+        try:
+            _claim(outbox_id, OutboxStatus.SENDING, outcome, **values)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            with contextlib.suppress(SQLAlchemyError):
+                db.session.rollback()
+            if wait is None:
+                raise
+            if wait == RECORD_WAITS[0]:
+                log.warning("outbox message %s: the database went away before it was marked "
+                            "%s (%s); trying again for up to %d s", outbox_id, outcome.value,
+                            type(exc).__name__, sum(RECORD_WAITS))
+            sleep(wait)
+
+
 @job("notify")
 def send(outbox_id: int) -> str:
     """Send one outbox row if it is still pending and due; see the module's
@@ -89,6 +137,10 @@ def send(outbox_id: int) -> str:
     row = db.session.get(OutboxMessage, outbox_id)
     if row is None:
         return f"outbox message {outbox_id} does not exist"
+    # What is sent never changes once queued: kept from here, so nothing is
+    # read between the claim and the send (a database that goes away there
+    # would strand the row "sending", claimed and never sent).
+    db.session.expunge(row)
     channel, recipient = row.channel, row.recipient
     db.session.rollback()  # read nothing stale: the claim below decides
     try:
@@ -106,22 +158,22 @@ def send(outbox_id: int) -> str:
         if _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.LOCAL, due=True):
             return f"outbox message {outbox_id} kept in the local outbox: no server is configured"
         return f"outbox message {outbox_id} is not pending and due"
-    if not _claim(outbox_id, OutboxStatus.PENDING, OutboxStatus.SENDING, due=True,
-                  attempts=OutboxMessage.attempts + 1):
+    attempt = _claim_to_send(outbox_id)
+    if attempt is None:
         return f"outbox message {outbox_id} is not pending and due, or another job has it"
-    row = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
-    attempt = row.attempts
-    db.session.expunge(row)
-    db.session.rollback()  # no transaction stays open while we talk to the server
     try:
         provider_id = sender.send(row)
     except SendFailed as exc:
         return _failed(row, attempt, exc)
+    except (OperationalError, InterfaceError) as exc:  # the SMS sender's opt-out check
+        return _failed(row, attempt, SendFailed(
+            f"the database went away before the message was handed over ({type(exc).__name__})",
+            retry=True))
     except Exception as exc:  # a bug or a message that cannot be built: never retried blindly
         log.exception("outbox message %s: unexpected error while sending", outbox_id)
         return _failed(row, attempt, SendFailed(f"{type(exc).__name__}: {exc}", retry=False))
-    _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.SENT, sent_at=now(), last_error=None,
-           provider_id=provider_id)
+    _record(outbox_id, OutboxStatus.SENT, sent_at=now(), last_error=None,
+            provider_id=provider_id)
     log.info("outbox message %s sent to %s", outbox_id, row.recipient)
     return f"outbox message {outbox_id} sent"
 
@@ -130,13 +182,12 @@ def _failed(row: OutboxMessage, attempt: int, exc: SendFailed) -> str:
     outbox_id = row.id
     if not exc.retry or attempt >= MAX_ATTEMPTS:
         reason = exc.reason if not exc.retry else f"gave up after {attempt} attempts: {exc.reason}"
-        _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.FAILED, last_error=reason)
+        _record(outbox_id, OutboxStatus.FAILED, last_error=reason)
         log.warning("outbox message %s failed: %s", outbox_id, reason)
         return f"outbox message {outbox_id} failed: {reason}"
     delay = timedelta(seconds=RETRY_DELAYS[attempt - 1])
     due = now() + delay
-    _claim(outbox_id, OutboxStatus.SENDING, OutboxStatus.PENDING,
-           last_error=exc.reason, next_attempt_at=due)
+    _record(outbox_id, OutboxStatus.PENDING, last_error=exc.reason, next_attempt_at=due)
     try:
         get_queue("notify").enqueue_in(
             delay, send, outbox_id, job_id=send_job_id(outbox_id, attempt),
@@ -148,7 +199,7 @@ def _failed(row: OutboxMessage, attempt: int, exc: SendFailed) -> str:
 
 
 @job("notify")
-def reconcile() -> int:
+def reconcile() -> Reconciled:
     """Re-enqueue every pending row that is due, and give up on rows left
     "sending" by a worker that died mid-send. Runs every minute (rq cron)."""
     at = now()
@@ -170,7 +221,6 @@ def reconcile() -> int:
         .order_by(OutboxMessage.id)
     ).all()
     db.session.commit()  # end the transaction before talking to Redis
-    for outbox_id, attempts in due:
-        enqueue_unless_pending("notify", send, outbox_id,
-                               job_id=send_job_id(outbox_id, attempts))
-    return len(due)
+    return reconciled("outbox reconciler", (
+        enqueue_unless_pending("notify", send, outbox_id, job_id=send_job_id(outbox_id, attempts))
+        for outbox_id, attempts in due))

@@ -22,7 +22,7 @@ from cases.models import Attachment, EventKind
 from channels.phone.models import Call
 from core.clock import now
 from core.db import db
-from core.queues import enqueue_unless_pending, get_queue, job
+from core.queues import Reconciled, enqueue_unless_pending, get_queue, job, reconciled
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def _failed(call_id: int, attempt: int, exc: FetchFailed) -> str:
 
 
 @job("sync")
-def reconcile_recordings() -> int:
+def reconcile_recordings() -> Reconciled:
     """Re-enqueue every recording still to fetch whose time has come."""
     due = db.session.execute(
         select(Call.id, Call.recording_attempts).where(
@@ -150,7 +150,7 @@ def reconcile_recordings() -> int:
         ).order_by(Call.id)
     ).all()
     db.session.rollback()
-    for call_id, attempts in due:
+    return reconciled("recording reconciler", (
         enqueue_unless_pending("sync", fetch_recording, call_id,
                                job_id=fetch_job_id(call_id, attempts))
-    return len(due)
+        for call_id, attempts in due))

@@ -25,7 +25,7 @@ from cases.models import CaseEvent
 from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from core.clock import now
 from core.db import db
-from core.queues import enqueue_unless_pending, job
+from core.queues import Reconciled, enqueue_unless_pending, job, reconciled
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def deliver(delivery_id: int) -> str:
 
 
 @job("sync")
-def reconcile() -> int:
+def reconcile() -> Reconciled:
     """Re-enqueue every pending delivery that is due, whether or not its job
     survived in Redis. Meant for rq cron every minute (see the README)."""
     at = now()
@@ -180,7 +180,7 @@ def reconcile() -> int:
         .order_by(WebhookDelivery.id)
     ).all()
     db.session.commit()
-    for delivery_id, attempts in due:
+    return reconciled("webhook reconciler", (
         enqueue_unless_pending("sync", deliver, delivery_id,
                                job_id=delivery_job_id(delivery_id, attempts))
-    return len(due)
+        for delivery_id, attempts in due))
