@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.clock import now
 from app.extensions import csrf, db
+from core.sqlite import writing
 
 LAST_USED_EVERY = timedelta(minutes=5)
 
@@ -49,6 +50,15 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or "")
+
+
+@bp.errorhandler(OperationalError)
+def _database_unavailable(exc: OperationalError):
+    """The database is away or stayed locked past the busy timeout: nothing changed."""
+    db.session.rollback()
+    response = error(503, "unavailable", "the database is busy; nothing was changed, try again")
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 def _bearer() -> str | None:
@@ -81,15 +91,18 @@ def _authenticate():
 
 def _note_use(token) -> None:
     """Best-effort bookkeeping, at most every few minutes: a write per request
-    would make concurrent readers fight for SQLite's lock."""
+    would make concurrent readers fight for SQLite's lock. A GET's transaction
+    only reads (core.sqlite), so the write takes a short one of its own."""
     at = now()
     if token.last_used_at is not None and at - token.last_used_at < LAST_USED_EVERY:
         return
-    token.last_used_at = at
-    try:
-        db.session.commit()
-    except OperationalError:  # another request holds the write lock: skip it this time
-        db.session.rollback()
+    db.session.rollback()  # end the reading transaction; the token reloads after
+    with writing():
+        token.last_used_at = at
+        try:
+            db.session.commit()
+        except OperationalError:  # the lock stayed taken past the busy timeout: skip it
+            db.session.rollback()
 
 
 def init_app(app: Flask) -> None:
