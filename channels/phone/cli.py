@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from channels.phone.common import auth_token, hotlines
+from core.sqlite import reading
 
 hotline_cli = AppGroup("hotline", help="The 95100 / 12319 hotlines and SMS (Twilio).")
 
@@ -57,7 +58,8 @@ def simulate_call(url, hotline, caller, answers, transcript, operator_answers, w
         if result.tracking_number:
             click.echo(f"Tracking number spoken {result.spoken_times} time(s): "
                        f"{result.tracking_number}")
-        _report_call(result.call_sid, wait, recordings)
+        with reading():  # it waits for the worker: its reads must not hold the worker up
+            _report_call(result.call_sid, wait, recordings)
 
 
 def _report_call(call_sid: str, wait: float, recordings) -> None:
