@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from app.maps import ECHARTS_PATH
 from cases.channels import channel_label
@@ -26,7 +29,9 @@ from channels.outbox.models import OUTBOX_STATUS_LABELS
 from channels.phone.sms import SMS_DELIVERY_LABELS
 from channels.webhooks.models import WEBHOOK_DELIVERY_LABELS
 from core.clock import now
+from core.db import db
 from core.i18n import locale_code, localname, when
+from core.sqlite import reading
 from escalation.deadlines import DUE_LABELS, urgency
 from escalation.models import (
     DEADLINE_KIND_LABELS,
@@ -109,6 +114,20 @@ def init_app(app: Flask) -> None:
         return error_page(
             500, _l("Something went wrong"), _l("Please try again in a moment.")
         )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(e):
+        """The database is away, or SQLite's write lock stayed taken past the
+        busy timeout (core/sqlite.py): nothing was kept; 503, try again. A view
+        that answers in its own words (the web form, Open311) catches it first."""
+        app.logger.warning("%s %s: database unavailable: %s", request.method, request.path, e)
+        with contextlib.suppress(OperationalError):
+            db.session.rollback()
+        with reading():  # the page's own reads must not wait for the lock again
+            page, _code = error_page(
+                503, _l("Something went wrong"), _l("Please try again in a moment.")
+            )
+        return page, 503, {"Retry-After": "60"}
 
     @app.context_processor
     def inject_path():

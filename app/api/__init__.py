@@ -22,6 +22,7 @@ from app.api.cli import api_token_cli, webhook_cli
 from app.api.models import ApiToken, hash_token
 from core.clock import now
 from core.db import db
+from core.sqlite import writing
 from core.web import csrf
 
 LAST_USED_EVERY = timedelta(minutes=5)
@@ -52,6 +53,15 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or "")
+
+
+@bp.errorhandler(OperationalError)
+def _database_unavailable(exc: OperationalError):
+    """The database is away or stayed locked past the busy timeout: nothing changed."""
+    db.session.rollback()
+    response = error(503, "unavailable", "the database is busy; nothing was changed, try again")
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 def _bearer() -> str | None:
@@ -89,15 +99,18 @@ def authenticate():
 
 def _note_use(token) -> None:
     """Best-effort bookkeeping, at most every few minutes: a write per request
-    would make concurrent readers fight for SQLite's lock."""
+    would make concurrent readers fight for SQLite's lock. A GET's transaction
+    only reads (core.sqlite), so the write takes a short one of its own."""
     at = now()
     if token.last_used_at is not None and at - token.last_used_at < LAST_USED_EVERY:
         return
-    token.last_used_at = at
-    try:
-        db.session.commit()
-    except OperationalError:  # another request holds the write lock: skip it this time
-        db.session.rollback()
+    db.session.rollback()  # end the reading transaction; the token reloads after
+    with writing():
+        token.last_used_at = at
+        try:
+            db.session.commit()
+        except OperationalError:  # the lock stayed taken past the busy timeout: skip it
+            db.session.rollback()
 
 
 def init_app(app: Flask) -> None:

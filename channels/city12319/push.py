@@ -77,6 +77,9 @@ def deliver(push_id: int) -> str:
         SIGNATURE_HEADER: sign(current_app.config.get("CITY_PUSH_SECRET", ""), timestamp, body),
     }
     push.attempts += 1
+    # Counted even if the worker dies mid-request; and no transaction (on
+    # SQLite: the write lock, core/sqlite.py) stays open while the city answers.
+    db.session.commit()
     try:
         answer = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
         ok, reason = 200 <= answer.status_code < 300, f"HTTP {answer.status_code}"

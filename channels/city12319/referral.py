@@ -85,9 +85,13 @@ def send(referral_id: int) -> str:
     if referral is None or referral.city_request_id or referral.city_token or referral.failed:
         return "done"
     case = db.session.get(Case, referral.case_id)
+    form = _form(case)
     referral.attempts += 1
+    # Counted even if the worker dies mid-request; and no transaction (on
+    # SQLite: the write lock, core/sqlite.py) stays open while the city answers.
+    db.session.commit()
     try:
-        answer = requests.post(_url("/requests.json"), data=_form(case), timeout=TIMEOUT_SECONDS)
+        answer = requests.post(_url("/requests.json"), data=form, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
         return _retry(referral, f"{type(exc).__name__}: {exc}"[:500])
     if answer.status_code in (200, 201):
@@ -119,32 +123,51 @@ def _retry(referral: CityReferral, reason: str) -> str:
     return "retry"
 
 
-def _poll_one(referral: CityReferral) -> bool:
-    """Read the city's request; True when something new went on the timeline."""
-    if referral.city_request_id is None and referral.city_token:
-        answer = requests.get(_url(f"/tokens/{referral.city_token}.json"), timeout=TIMEOUT_SECONDS)
-        if answer.status_code != 200:
-            return False
-        referral.city_request_id = answer.json()[0].get("service_request_id")
-    if referral.city_request_id is None:
-        return False
-    answer = requests.get(_url(f"/requests/{referral.city_request_id}.json"),
-                          timeout=TIMEOUT_SECONDS)
+def _ask_city(referral: CityReferral) -> tuple[dict[str, Any], tuple | None]:
+    """Read the city's request, with no transaction open (on SQLite: the write
+    lock, core/sqlite.py) while the city answers: what to store on the
+    referral, and the city's (status, notes) when they changed."""
+    request_id, token = referral.city_request_id, referral.city_token
+    known = (referral.city_status, referral.city_status_notes)
+    db.session.commit()
+    found: dict[str, Any] = {}
+    try:
+        if request_id is None and token:
+            answer = requests.get(_url(f"/tokens/{token}.json"), timeout=TIMEOUT_SECONDS)
+            if answer.status_code != 200:
+                return found, None
+            request_id = found["city_request_id"] = answer.json()[0].get("service_request_id")
+        if request_id is None:
+            return found, None
+        answer = requests.get(_url(f"/requests/{request_id}.json"), timeout=TIMEOUT_SECONDS)
+    except requests.RequestException as exc:
+        found["last_error"] = f"poll: {type(exc).__name__}"
+        return found, None
     if answer.status_code != 200:
-        referral.last_error = f"poll: HTTP {answer.status_code}"
-        return False
+        found["last_error"] = f"poll: HTTP {answer.status_code}"
+        return found, None
     body = answer.json()[0]
-    status, notes = body.get("status"), body.get("status_notes")
-    if (status, notes) == (referral.city_status, referral.city_status_notes):
-        return False
-    referral.city_status, referral.city_status_notes = status, notes
-    said = notes or ("已办结" if status == "closed" else "处理中")
-    record_event(db.session.get(Case, referral.case_id), EventKind.PROGRESS, SYSTEM,
-                 public=True, message=f"{CITY_PREFIX}{said}",
-                 data={"city_request_id": referral.city_request_id, "city_status": status})
-    if status == "closed":
-        referral.closed_at = now()
-    return True
+    status = (body.get("status"), body.get("status_notes"))
+    return found, (status if status != known else None)
+
+
+def _poll_one(referral: CityReferral) -> bool:
+    """Bring the city's request into the case; True when something new went
+    on the timeline. Commits."""
+    found, changed = _ask_city(referral)
+    for name, value in found.items():
+        setattr(referral, name, value)
+    if changed is not None:
+        status, notes = changed
+        referral.city_status, referral.city_status_notes = status, notes
+        said = notes or ("已办结" if status == "closed" else "处理中")
+        record_event(db.session.get(Case, referral.case_id), EventKind.PROGRESS, SYSTEM,
+                     public=True, message=f"{CITY_PREFIX}{said}",
+                     data={"city_request_id": referral.city_request_id, "city_status": status})
+        if status == "closed":
+            referral.closed_at = now()
+    db.session.commit()
+    return changed is not None
 
 
 @job("sync")
@@ -164,11 +187,8 @@ def poll() -> int:
                 enqueue_unless_pending("sync", send, referral.id,
                                        job_id=send_job_id(referral.id, referral.attempts))
             continue
-        try:
-            changed += _poll_one(referral)
-        except requests.RequestException as exc:
-            referral.last_error = f"poll: {type(exc).__name__}"
-        db.session.commit()
+        changed += _poll_one(referral)
+    db.session.commit()
     return changed
 
 

@@ -17,6 +17,7 @@ from channels.phone.simulate import RecordingServer, Webhooks
 from channels.phone.simulate import simulate_call as run_call
 from channels.phone.simulate import simulate_sms as run_sms
 from core.db import db
+from core.sqlite import reading
 
 hotline_cli = AppGroup("hotline", help="The 95100 / 12319 hotlines and SMS (Twilio).")
 
@@ -58,7 +59,8 @@ def simulate_call(url, hotline, caller, answers, transcript, operator_answers, w
         if result.tracking_number:
             click.echo(f"Tracking number spoken {result.spoken_times} time(s): "
                        f"{result.tracking_number}")
-        _report_call(result.call_sid, wait, recordings)
+        with reading():  # it waits for the worker: its reads must not hold the worker up
+            _report_call(result.call_sid, wait, recordings)
 
 
 def _report_call(call_sid: str, wait: float, recordings) -> None:

@@ -158,3 +158,27 @@ def test_the_case_page_offers_the_referral_to_supervisors_only(client, make_case
     login(client, "chengguan")
     page = client.get(page_url).get_data(as_text=True)
     assert "/refer" not in page
+
+
+def test_a_poll_that_cannot_reach_the_city_notes_it_and_the_next_one_catches_up(
+        client, make_case, work, city, app, monkeypatch):
+    case = referred(client, make_case, work)
+    work()
+    referral = db.session.scalar(select(CityReferral))
+    with city.app.app_context():
+        run_jobs(city.redis)
+        at_city = city.case(referral.city_request_id)
+        staff = db.session.scalar(
+            select(User).where(User.unit_id == at_city.lead_assignment.unit_id))
+        acknowledge(at_city, staff)
+        resolve(at_city, staff, "市级已协调修复。")
+        db.session.commit()
+    monkeypatch.setitem(app.config, "CITY_OPEN311_URL", "http://127.0.0.1:9/open311/v2")
+    assert poll() == 0
+    db.session.refresh(referral)
+    assert referral.last_error == "poll: ConnectionError" and referral.city_status == "open"
+    monkeypatch.setitem(app.config, "CITY_OPEN311_URL", city.url)
+    assert poll() == 1
+    assert public_messages(case)[-1] == "市12319平台：市级已协调修复。"
+    db.session.refresh(referral)
+    assert referral.city_status == "closed" and referral.closed_at is not None
