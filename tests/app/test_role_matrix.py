@@ -127,6 +127,8 @@ ACCESS: dict[str, Access] = {
     "workbench.merge_case": Access(DISTRICT, case="any"),
     "workbench.waive_assists": Access(SUPERVISORS, case="any"),
     "workbench.dispatch_queue": Access(DISTRICT),
+    # Every role that reads cases, each within its scope (tests/app/test_search.py).
+    "search.index": Access(READERS, query={"q": "矩阵"}),
     "supervision.index": Access(SUPERVISORS),
     "supervision.comment": Access(SUPERVISORS, case="any"),
     "supervision.transfer": Access(DISTRICT, case="any"),
