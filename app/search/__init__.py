@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth import scope
 from cases import search
@@ -28,24 +27,27 @@ bp = Blueprint("search", __name__)
 
 PAGE_SIZE = 25
 # What a result row shows, loaded with the page (not one query per row).
-SHOWN = (selectinload(Case.category), selectinload(Case.merged_into),
-         selectinload(Case.assignments).selectinload(Assignment.unit))
-COUNT_CAP = 1000  # beyond this the page says "more than 1,000": counting all costs
+SHOWN = (joinedload(Case.category), joinedload(Case.merged_into),
+         selectinload(Case.assignments).joinedload(Assignment.unit))
 
 
 @dataclass(frozen=True)
 class Results:
-    """One page of results. `total` is exact up to COUNT_CAP (`capped` beyond)."""
+    """One page of results, and whether another follows. Nothing counts all
+    the matches (a common word matches a hundred thousand cases): the total
+    is known on the last page, "more than" before it."""
 
     items: list[Case]
     page: int
-    total: int
-    capped: bool
     has_next: bool
 
     @property
-    def pages(self) -> int | None:
-        return None if self.capped else max(1, -(-self.total // PAGE_SIZE))
+    def total(self) -> int | None:
+        return None if self.has_next else (self.page - 1) * PAGE_SIZE + len(self.items)
+
+    @property
+    def at_least(self) -> int:
+        return self.page * PAGE_SIZE
 
 
 @bp.app_context_processor
@@ -72,17 +74,7 @@ def index():
             return redirect(url_for("workbench.case_detail",
                                     tracking_number=found.tracking_number))
     page = max(1, request.args.get("page", 1, type=int))
-    results = _page(scope.in_scope(search.cases_query(query), current_user), page)
-    return render_template("search/index.html", query=query, results=results)
-
-
-def _page(query: Select, page: int) -> Results:
-    """One page, one row more to know whether another follows, and a count
-    that stops at COUNT_CAP (a common word in a million cases would
-    otherwise be counted in full on every page)."""
-    rows = db.session.scalars(query.options(*SHOWN).limit(PAGE_SIZE + 1)
-                              .offset((page - 1) * PAGE_SIZE)).all()
-    counted = db.session.scalar(select(func.count()).select_from(
-        query.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()))
-    return Results(items=list(rows[:PAGE_SIZE]), page=page, total=min(counted, COUNT_CAP),
-                   capped=counted > COUNT_CAP, has_next=len(rows) > PAGE_SIZE)
+    rows = search.newest(query, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1, restrict=lambda found:
+                         scope.in_scope(found, current_user).options(*SHOWN))
+    return render_template("search/index.html", query=query, results=Results(
+        items=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE))
