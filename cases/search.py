@@ -31,7 +31,9 @@ the cases newest first finds 26 of them within the first few hundred. The
 planner cannot tell the two apart for a phrase (it multiplies the bigrams'
 frequencies as if they were independent, and 路灯不亮 looks rare). So the
 newest cases are read first, by date alone; only a word found fewer times
-there than the page needs goes to the index, and such a word is rare.
+there than the page needs goes to the index, and such a word is rare. The
+window is the district's newest cases whatever the reader's scope, so a
+unit, whose share of it is small, goes to the index more often.
 """
 
 from __future__ import annotations
