@@ -29,6 +29,7 @@ from app.i18n import select_locale, select_timezone
 from app.maps import bp as maps_bp
 from app.public import bp as public_bp
 from app.referral import bp as referral_bp  # referral up (上报) to the city
+from app.search import bp as search_bp
 from app.supervision import bp as supervision_bp
 from app.supervision.admin import bp as time_admin_bp
 from app.workbench import bp as workbench_bp
@@ -72,7 +73,7 @@ MODEL_MODULES = (
 BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
-    callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp,
+    callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp,
 )
 
 

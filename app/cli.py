@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record
@@ -14,14 +13,15 @@ from cases.jobs import reconcile
 from cases.models import OrgUnit
 from cases.models.users import Role, User
 from channels.open311.models import ApiKey
+from core.cli import Commands
 from core.db import db
 from core.queues import Enqueued
 from evaluation.cli import evaluation_cli
 
-demo_cli = AppGroup("demo", help="The demo district.")
-cases_cli = AppGroup("cases", help="Case housekeeping.")
-users_cli = AppGroup("users", help="Staff users.")
-open311_cli = AppGroup("open311", help="Open311 clients.")
+demo_cli = Commands("demo", help="The demo district.")
+cases_cli = Commands("cases", help="Case housekeeping.")
+users_cli = Commands("users", help="Staff users.")
+open311_cli = Commands("open311", help="Open311 clients.")
 
 
 @demo_cli.command("load")

@@ -31,7 +31,16 @@ from redis.exceptions import RedisError
 
 from app.demo.loader import DATA, DEMO_PASSWORD
 from app.ports import Listener, problems
-from core.config import DEFAULT_INTAKE_ADDRESSES, ROOT, embedded_redis_socket, smtp_address
+from core.config import (
+    DEFAULT_INTAKE_ADDRESSES,
+    ROOT,
+    embedded_redis_socket,
+    local_url,
+    public_base_url,
+    record_running_web,
+    smtp_address,
+    web_port,
+)
 from core.queues import QUEUES
 
 log = logging.getLogger("xietong.supervisor")
@@ -213,7 +222,7 @@ def ports_taken(port: int) -> bool:
 
 def main() -> int:
     load_dotenv(ROOT / ".env", override=False)  # the same settings the children will read
-    port = int(os.environ.get("PORT") or 5000)
+    port = web_port()
     if ports_taken(port):
         return 1  # nothing was started
     handler = logging.StreamHandler()
@@ -222,21 +231,21 @@ def main() -> int:
     log.setLevel(logging.INFO)
     instance = Path(os.environ.get("XIETONG_INSTANCE") or ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
-    url = f"http://127.0.0.1:{port}"
+    url = local_url(port)
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, FLASK_APP="app", PYTHONPATH=pythonpath,
-               XIETONG_INSTANCE=str(instance))
-    env.setdefault("PUBLIC_BASE_URL", url)
+               XIETONG_INSTANCE=str(instance), PUBLIC_BASE_URL=public_base_url())
 
     supervisor = Supervisor()
     signal.signal(signal.SIGINT, supervisor.request_stop)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
-    clean = False
+    clean, running = False, None
     try:
         redis_url = os.environ.get("REDIS_URL") or supervisor.start_redis(instance, env)
         if redis_url is not None and supervisor.stop_signal is None:
             env["REDIS_URL"] = redis_url
             supervisor.start_rest(port, env)
+            running = record_running_web(instance, url, env["PUBLIC_BASE_URL"])
             host, smtp_port = smtp_address()
             intake = os.environ.get("INTAKE_ADDRESSES") or DEFAULT_INTAKE_ADDRESSES
             announce(url, f"smtp://{host}:{smtp_port}  (收件 to: {intake})")
@@ -245,6 +254,8 @@ def main() -> int:
             clean = supervisor.stop_signal is not None
     finally:
         supervisor.shutdown()
+        if running is not None:  # never another run's note (a second run refused to start)
+            running.unlink(missing_ok=True)
     log.info("stopped / 已停止")
     return 0 if clean else 1
 

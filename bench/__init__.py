@@ -8,5 +8,6 @@ intake (`intake`), dispatch latency (`dispatch`) and status lookups
 table and writes `bench/results.json`.
 
 Items that need features still being built (the escalation sweep, the
-evaluation ranking) plug in as one module each: see `PLUGGABLE` in `run`.
+evaluation ranking, staff search) plug in as one module each: see
+`PLUGGABLE` in `run`.
 """

@@ -25,6 +25,11 @@ def _luhn_digit(payload: str) -> str:
 
 def new_tracking_number() -> str:
     payload = str(secrets.randbelow(9 * 10**8) + 10**8)  # 9 digits, no leading zero
+    return with_check_digit(payload)
+
+
+def with_check_digit(payload: str) -> str:
+    """Nine digits and their check digit: a valid number (the bench seeds them)."""
     return payload + _luhn_digit(payload)
 
 

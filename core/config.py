@@ -7,6 +7,7 @@ unix socket beside it.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("XIETONG_INSTANCE", ROOT / "instance")).resolve()
 
 MB = 1024 * 1024
+DEFAULT_PORT = 5000
+RUNNING_WEB = "web.json"  # under the instance: where `make run` serves, while it runs
 DEFAULT_INTAKE_ADDRESSES = "xinfang@huangpu.example"  # the demo district's petition address
 
 
@@ -58,6 +61,42 @@ def smtp_address() -> tuple[str, int]:
     return env("SMTP_HOST") or "127.0.0.1", int(env("SMTP_PORT") or 2525)
 
 
+def web_port() -> int:
+    """Where `make run` serves (`PORT`)."""
+    return int(os.environ.get("PORT") or DEFAULT_PORT)
+
+
+def local_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def public_base_url() -> str:
+    """`PUBLIC_BASE_URL`, or the local address `make run` serves on (`PORT`):
+    the server, its Twilio signatures and the CLI agree without being told twice."""
+    return os.environ.get("PUBLIC_BASE_URL") or local_url(web_port())
+
+
+def record_running_web(instance: Path, url: str, public_base: str) -> Path:
+    """`make run` notes where it serves, so a `flask` command in another shell
+    (without the same PORT) reaches it; removed when it stops."""
+    path = instance / RUNNING_WEB
+    path.write_text(json.dumps({"url": url, "public_base_url": public_base,
+                                "pid": os.getpid()}))
+    return path
+
+
+def running_web(instance: Path) -> dict | None:
+    """Where the `make run` of this instance serves, if it is running."""
+    try:
+        found = json.loads((instance / RUNNING_WEB).read_text())
+        os.kill(int(found["pid"]), 0)
+    except PermissionError:  # alive, another user's
+        return found
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not running, or a file left by one that was killed
+    return found
+
+
 def load_config() -> dict:
     """Build the configuration mapping; read at app creation, never at import."""
     load_dotenv(ROOT / ".env", override=False)
@@ -82,7 +121,7 @@ def load_config() -> dict:
         "CITY_PUSH_SECRET": env("CITY_PUSH_SECRET", ""),
         "CITY_OPEN311_URL": env("CITY_OPEN311_URL", ""),
         "CITY_OPEN311_KEY": env("CITY_OPEN311_KEY", ""),
-        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": public_base_url(),
         "TIMEZONE": env("TIMEZONE", "Asia/Shanghai"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": env("TIMEZONE", "Asia/Shanghai"),

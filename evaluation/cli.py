@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
+from core.cli import Commands
 from evaluation import rollups
 from evaluation.history import generate
 
-evaluation_cli = AppGroup("evaluation", help="Performance evaluation (绩效考评).")
+evaluation_cli = Commands("evaluation", help="Performance evaluation (绩效考评).")
 
 
 @evaluation_cli.command("generate-history")

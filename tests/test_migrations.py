@@ -4,7 +4,9 @@ PostgreSQL (TEST_DATABASE_URL), so both get a fresh database here."""
 
 from __future__ import annotations
 
+import re
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,10 @@ from core.db import db
 from tests.conftest import _test_config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Expression indexes that exist on PostgreSQL only (staff search, cases/search.py):
+# alembic cannot reflect them from SQLite and skips them there, with a warning;
+# the PostgreSQL run compares them.
+POSTGRESQL_ONLY = {"ix_cases_search_grams", "ix_citizens_phone_reversed"}
 
 
 @pytest.mark.nodb
@@ -56,9 +62,17 @@ def test_an_empty_database_migrates_up_and_down(empty_database, redis_url, tmp_p
         upgrade()
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {"cases", "case_events", "assignments", "org_units", "users"} <= tables
-        with db.engine.connect() as conn:
+        with db.engine.connect() as conn, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], "models and migrations disagree; run flask db migrate"
+        skipped = set()
+        for w in caught:
+            if m := re.search(r"expression-based index '(\w+)'", str(w.message)):
+                skipped.add(m.group(1))
+            else:  # as if never caught (an SAWarning is an error in this suite)
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        assert skipped <= POSTGRESQL_ONLY, "an expression index alembic could not compare"
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()

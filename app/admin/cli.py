@@ -12,11 +12,11 @@ from pathlib import Path
 from types import ModuleType
 
 import click
-from flask.cli import AppGroup
 
 from app.admin.imports import ImportFileError, ImportResult, addresses, read_csv, units, users
+from core.cli import Commands
 
-import_cli = AppGroup("import", help="Import the org tree, users or the address directory "
+import_cli = Commands("import", help="Import the org tree, users or the address directory "
                                      "from CSV (see docs/import.md).")
 
 KINDS: dict[str, tuple[ModuleType, Callable[..., ImportResult]]] = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record
@@ -11,11 +10,12 @@ from app.api.models import ApiToken
 from cases.models import OrgUnit
 from cases.models.users import User
 from channels.webhooks.models import Webhook, WebhookDelivery, valid_url
+from core.cli import Commands
 from core.clock import now
 from core.db import db
 
-api_token_cli = AppGroup("api-token", help="Per-user tokens for the REST API.")
-webhook_cli = AppGroup("webhook", help="Outgoing webhooks per unit.")
+api_token_cli = Commands("api-token", help="Per-user tokens for the REST API.")
+webhook_cli = Commands("webhook", help="Outgoing webhooks per unit.")
 
 
 def _user(username: str):

@@ -78,3 +78,11 @@ class Case(db.Model):
 
     def __repr__(self) -> str:
         return f"<Case {self.tracking_number} {self.status.value}>"
+
+
+# Staff search (cases/search.py), on PostgreSQL only: a GIN index over the
+# character bigrams of the description and the address, so a term of two
+# Chinese characters is found without reading every case. The migration
+# creates the SQL functions; SQLite has neither and searches with LIKE.
+SEARCH_GRAMS = sa.func.xietong_case_grams(Case.description, Case.address_text)
+sa.Index("ix_cases_search_grams", SEARCH_GRAMS, postgresql_using="gin")

@@ -20,3 +20,10 @@ class Citizen(db.Model):
     name: Mapped[str | None] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# Staff search by the last digits of a phone (cases/search.py): on PostgreSQL
+# they are a prefix of the reversed number, which this index finds.
+PHONE_REVERSED = sa.func.reverse(Citizen.phone)
+sa.Index("ix_citizens_phone_reversed", PHONE_REVERSED.label("phone_reversed"),
+         postgresql_ops={"phone_reversed": "text_pattern_ops"})

@@ -31,10 +31,12 @@ from channels.open311.serialise import (
     service_request_json,
 )
 from channels.open311.updates import updates
+from core.cli import Commands
 from core.db import db
 from core.web import csrf, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2", cli_group="open311-demo")
+bp.cli = Commands()  # `flask open311-demo ...` fails in one line, like every group
 csrf.exempt(bp)
 errors.register(bp)
 demo.register(bp)

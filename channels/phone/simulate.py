@@ -28,6 +28,14 @@ ACCOUNT_SID = "AC" + "0" * 32  # what the simulator calls its account
 MAX_STEPS = 40  # a flow that loops is cut off
 
 
+class Refused(RuntimeError):
+    """The server answered a webhook with an HTTP error."""
+
+    def __init__(self, path: str, status: int, text: str) -> None:
+        super().__init__(f"{path}: HTTP {status} {' '.join(text.split())[:200]}")
+        self.path, self.status = path, status
+
+
 @dataclass
 class Webhooks:
     """Signs and sends webhook requests. `public_base` is what the server
@@ -134,7 +142,7 @@ def simulate_call(hooks: Webhooks, *, caller: str, called: str, answers: list[st
         echo(f"→ POST {url}")
         reply = hooks.post(url, params)
         if reply.status_code != 200:
-            raise RuntimeError(f"{url}: HTTP {reply.status_code} {reply.text[:200]}")
+            raise Refused(url, reply.status_code, reply.text)
         step = _follow(ET.fromstring(reply.content), base, pending, result, echo,
                        operator_answers, recording_url)
         if step is None:
@@ -220,5 +228,5 @@ def simulate_sms(hooks: Webhooks, *, sender: str, to: str, body: str,
                                        "Body": body, "NumMedia": "0",
                                        "ApiVersion": "2010-04-01"})
     if reply.status_code != 200:
-        raise RuntimeError(f"/twilio/sms: HTTP {reply.status_code} {reply.text[:200]}")
+        raise Refused("/twilio/sms", reply.status_code, reply.text)
     return sid, [m.text or "" for m in ET.fromstring(reply.content).iter("Message")]

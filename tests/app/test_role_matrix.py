@@ -130,6 +130,8 @@ ACCESS: dict[str, Access] = {
     "workbench.waive_assists": Access(SUPERVISORS, case="any"),
     "workbench.reject_case": Access(DISTRICT, case="any"),  # 不予受理; operators: the console
     "workbench.dispatch_queue": Access(DISTRICT),
+    # Every role that reads cases, each within its scope (tests/app/test_search.py).
+    "search.index": Access(READERS, query={"q": "矩阵"}),
     "supervision.index": Access(SUPERVISORS),
     "supervision.map_data": Access(SUPERVISORS),  # the desk's map: points are cases
     "supervision.comment": Access(SUPERVISORS, case="any"),

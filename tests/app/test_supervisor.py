@@ -1,8 +1,9 @@
 """`make run` end to end: the supervisor really starts Redis, web, worker,
 cron and the SMTP intake on embedded defaults, a case is dispatched within
 5 s, a mail becomes a case whose acknowledgement reaches the sender and a
-reply to it lands on the same case, and Ctrl-C stops everything with nothing
-left behind."""
+reply to it lands on the same case, `flask hotline simulate-sms` from a shell
+without PORT finds the server, and Ctrl-C stops everything with nothing left
+behind."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from core.config import ROOT, embedded_redis_socket
+from core.config import ROOT, RUNNING_WEB, embedded_redis_socket
 from tests.channels.mail import Sink, send
 
 DEMO = json.loads((ROOT / "app" / "demo" / "huangpu.json").read_text(encoding="utf-8"))
@@ -130,6 +131,7 @@ def test_make_run_serves_dispatches_and_stops_cleanly(tmp_path):
         assert time.monotonic() - accepted < 5
 
         _mail_round_trip(smtp_port, sink, instance, log)
+        _cli_from_another_shell(env)
 
         children = _processes_of(instance) - {supervisor.pid}
         # redis, gunicorn and its 2 workers, rq worker and its scheduler, rq cron, smtp
@@ -142,6 +144,7 @@ def test_make_run_serves_dispatches_and_stops_cleanly(tmp_path):
             return {pid for pid in children | _processes_of(instance) if _alive(pid)}
 
         _wait_until(lambda: not left_behind(), 5, "processes were left behind", log)
+        assert not (instance / RUNNING_WEB).exists(), "the note of where it served is left"
         sock = embedded_redis_socket(instance)
         with contextlib.suppress(RedisConnectionError, FileNotFoundError), \
                 Redis(unix_socket_path=str(sock), socket_connect_timeout=1) as client:
@@ -155,6 +158,18 @@ def test_make_run_serves_dispatches_and_stops_cleanly(tmp_path):
                 os.kill(pid, signal.SIGKILL)
         supervisor.wait(10)
         sink.stop()
+
+
+def _cli_from_another_shell(env: dict[str, str]) -> None:
+    """`PORT=... make run`, then `flask hotline simulate-sms` in a shell that
+    knows neither PORT nor PUBLIC_BASE_URL: it finds the server make run noted
+    under the instance, and its signature is accepted."""
+    shell = {k: v for k, v in env.items() if k not in {"PORT", "PUBLIC_BASE_URL"}}
+    done = subprocess.run([sys.executable, "-m", "flask", "hotline", "simulate-sms",
+                           "黄埔东路2688号门口垃圾三天没人收了"], cwd=ROOT, env=shell,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "→ reply:" in done.stdout and "(none)" not in done.stdout, done.stdout
 
 
 def _mail_round_trip(smtp_port: int, sink: Sink, instance: Path, log: Path) -> None:
