@@ -29,6 +29,8 @@ from app.i18n import select_locale, select_timezone
 from app.maps import bp as maps_bp
 from app.public import bp as public_bp
 from app.referral import bp as referral_bp  # referral up (上报) to the city
+from app.register import bp as register_bp  # the register of rental housing
+from app.register.admin import bp as register_admin_bp
 from app.supervision import bp as supervision_bp
 from app.supervision.admin import bp as time_admin_bp
 from app.workbench import bp as workbench_bp
@@ -65,6 +67,7 @@ MODEL_MODULES = (
     "channels.webhooks.models",
     "escalation.models",
     "evaluation.models",
+    "register.models",
     "app.api.models",
     "app.admin.audit",
 )
@@ -72,7 +75,7 @@ MODEL_MODULES = (
 BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
-    callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp,
+    callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, register_bp, register_admin_bp,
 )
 
 

@@ -12,8 +12,8 @@ import pytest
 pytestmark = pytest.mark.nodb
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "cases", "escalation", "evaluation", "channels", "app")
-DOMAIN = ("core", "cases", "escalation", "evaluation")
+PACKAGES = ("core", "cases", "escalation", "register", "evaluation", "channels", "app")
+DOMAIN = ("core", "cases", "escalation", "register", "evaluation")
 # Names that exist only while a request is served.
 REQUEST_GLOBALS = {
     "flask": {"request", "g", "session"},

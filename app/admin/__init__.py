@@ -42,6 +42,8 @@ SECTIONS = (
      _l("Where each unit's case events are sent, and how the deliveries went.")),
     ("admin.outbox", _l("Outbox"), _l("Every message sent, failed or kept locally.")),
     ("admin.audit", _l("Audit log"), _l("Who changed which setting, and when.")),
+    ("register_admin.access_log", _l("Register access log"),
+     _l("Every reveal of a full ID number and every export of the register.")),
 )
 
 @bp.get("/")

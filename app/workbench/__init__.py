@@ -37,6 +37,8 @@ def index():
         return redirect(url_for("console.index"))
     if current_user.role is Role.EVALUATOR:  # the evaluation office reads figures
         return redirect(url_for("evaluation.index"))
+    if current_user.role is Role.GRID_STAFF:  # grid staff keep the register, work no cases
+        return redirect(url_for("register.home"))
     if not scope.may_use_cases(current_user):
         abort(403)
     tab = request.args.get("tab", "open")
