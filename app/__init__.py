@@ -31,12 +31,14 @@ from app.public import bp as public_bp
 from app.referral import bp as referral_bp  # referral up (上报) to the city
 from app.register import bp as register_bp  # the register of rental housing
 from app.register.admin import bp as register_admin_bp
+from app.register.landlord import bp as landlord_bp  # the landlord's public form
 from app.supervision import bp as supervision_bp
 from app.supervision.admin import bp as time_admin_bp
 from app.workbench import bp as workbench_bp
 from cases import survey
 from channels.city12319 import link as city_link
 from channels.email.sender import EmailSender
+from channels.notify import register as register_notifications
 from channels.notify import rules as notifications
 from channels.open311 import bp as open311_bp
 from channels.open311.models import check_configured_keys
@@ -76,6 +78,7 @@ BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
     callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, register_bp, register_admin_bp,
+    landlord_bp,
 )
 
 
@@ -133,12 +136,15 @@ def _wire() -> None:
        can say when it is due, whichever deadline won.
     4. cases.survey: a resolution schedules the callback survey.
     5. channels.webhooks: every event goes out to the units' receivers.
+    6. channels.notify.register: a late registration in the register tells
+       the grid staff and the community.
     """
     deadlines.connect()
     city_link.connect()
     notifications.connect()
     survey.connect()
     webhooks.connect()
+    register_notifications.connect()
     senders.register("email", EmailSender)
     senders.register("sms", SmsSender, suppressed=opt_out_reason)
 

@@ -211,3 +211,21 @@ def property_edit(property_id: int):
             flash(_("Saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("register.property_page", property_id=prop.id))
     return render_template("register/property_form.html", form=form, prop=prop, scope=scope)
+@bp.post("/properties/<int:property_id>/code")
+def property_code(property_id: int):
+    """Print a new code for the door; the old one stops working."""
+    scope = writer_scope_or_403()
+    prop = property_in_scope(scope, property_id)
+    ops.renew_code(actor(), prop)
+    db.session.commit()
+    flash(_("A new code has been made: print it and replace the old sticker."), "success")
+    return redirect(url_for("register.property_sticker", property_id=prop.id))
+
+
+@bp.get("/properties/<int:property_id>/sticker")
+def property_sticker(property_id: int):
+    """The printable sticker with the code the landlord types on the form."""
+    scope = writer_scope_or_403()
+    prop = property_in_scope(scope, property_id)
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("register_public.landlord")
+    return render_template("register/sticker.html", prop=prop, form_url=url)

@@ -23,7 +23,7 @@ from cases.errors import InvalidRequest
 from core.db import db
 from register import registration
 from register.idnumbers import age_on
-from register.lists import SCHOOL_AGES
+from register.lists import SCHOOL_AGES, in_area
 from register.models import Employer, Residency
 from register.properties import today
 
@@ -134,3 +134,22 @@ def search():
         form.id_number.errors = [_("Nobody with this number lives in your area now "
                                    "(or the number is mistyped).")]
     return render_template("register/search.html", form=form, scope=scope)
+
+
+def late_in(scope, *, open_only: bool = False):
+    """Late registrations of residents living in the area now, those not yet
+    followed up first, newest first."""
+    query = in_area(select(Residency).join(Residency.prop).where(
+        Residency.late.is_(True), Residency.left_on.is_(None)), scope.area)
+    if open_only:
+        query = query.where(Residency.followed_up_at.is_(None))
+    return query.order_by(Residency.followed_up_at.is_not(None), Residency.registered_at.desc(),
+                          Residency.id.desc())
+
+
+@bp.get("/late")
+def late_registrations():
+    """Registrations after the 3 working days, to follow up with the landlord."""
+    scope = area_scope_or_403()
+    page = db.paginate(late_in(scope), per_page=25)
+    return render_template("register/late.html", page=page, scope=scope)

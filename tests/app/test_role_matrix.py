@@ -184,6 +184,12 @@ ACCESS: dict[str, Access] = {
     "register.leave": _register(REGISTER_WRITERS),
     "register.follow_up": _register(REGISTER_WRITERS),
     "register.search": Access(REGISTER),
+    "register.late_registrations": Access(REGISTER),
+    "register.property_code": _register(REGISTER_WRITERS),
+    "register.property_sticker": _register(REGISTER_WRITERS),
+    # the landlord's form: the printed property code is its credential
+    "register_public.landlord": PUBLIC, "register_public.register_tenant": PUBLIC,
+    "register_public.done": PUBLIC,
     "register.reveal_resident": Access(NOBODY),
     "register.reveal_landlord": Access(NOBODY),
     "api.list_cases": Access(READERS, api="token"),
