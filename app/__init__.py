@@ -56,6 +56,7 @@ from core.db import db
 from core.types import UTCDateTime
 from core.web import csrf, limiter
 from escalation import deadlines
+from register import findings
 
 # Every model registered before the mappers are configured.
 MODEL_MODULES = (
@@ -145,6 +146,7 @@ def _wire() -> None:
     survey.connect()
     webhooks.connect()
     register_notifications.connect()
+    survey.checked_elsewhere(findings.CHANNEL)  # re-inspected by grid staff, not called back
     senders.register("email", EmailSender)
     senders.register("sms", SmsSender, suppressed=opt_out_reason)
 

@@ -85,6 +85,8 @@ def field_error(form, exc: InvalidRequest, names: dict[str, str] | None = None) 
 @bp.get("/")
 def home():
     scope = scope_or_403()
+    if scope.kind == "grid":
+        return redirect(url_for("register.round"))
     if not scope.by_area:
         abort(403)
     return redirect(url_for("register.properties_list"))
@@ -95,4 +97,5 @@ from app.register import (  # noqa: E402, F401
     properties,
     residents,
     reveal,
+    visits,
 )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
+from app.register import links as register_links
 from app.supervision.panel import case_panel
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
 from cases import access, operations
@@ -98,6 +99,7 @@ def case_detail(tracking_number: str):
         supervision=case_panel(case),
         **collaboration,
         **merging.page_context(case),
+        **register_links.case_context(case, current_user),
     )
 
 

@@ -58,6 +58,7 @@ ADMIN = frozenset({Role.ADMIN})
 # The register: who reads it by place, who changes it (supervisors read).
 REGISTER = UNIT | SUPERVISORS | {Role.GRID_STAFF}
 REGISTER_WRITERS = UNIT | ADMIN | {Role.GRID_STAFF}
+GRID_STAFF = frozenset({Role.GRID_STAFF})
 NOBODY = frozenset()  # no demo role of the matrix (a department with the right: tests/app/register)
 
 # The demo users who play each role.
@@ -185,6 +186,10 @@ ACCESS: dict[str, Access] = {
     "register.follow_up": _register(REGISTER_WRITERS),
     "register.search": Access(REGISTER),
     "register.late_registrations": Access(REGISTER),
+    "register.round": Access(GRID_STAFF),
+    "register.visit": _register(GRID_STAFF),
+    "register.check_finding": Access(GRID_STAFF),
+    "register.photo": Access(REGISTER),
     "register.property_code": _register(REGISTER_WRITERS),
     "register.property_sticker": _register(REGISTER_WRITERS),
     # the landlord's form: the printed property code is its credential
