@@ -49,6 +49,7 @@ from channels.phone.sms import SmsSender, opt_out_reason
 from channels.phone.views import bp as phone_bp  # CSRF-exempt: Twilio signs instead
 from channels.webform import bp as webform_bp
 from channels.webhooks import deliver as webhooks
+from channels.webhooks import register as register_webhooks
 from core import queues
 from core.clock import SystemClock
 from core.config import load_config
@@ -138,7 +139,8 @@ def _wire() -> None:
     4. cases.survey: a resolution schedules the callback survey.
     5. channels.webhooks: every event goes out to the units' receivers.
     6. channels.notify.register: a late registration in the register tells
-       the grid staff and the community.
+       the grid staff and the community; channels.webhooks.register: every
+       register event goes out to the units' receivers, as case events do.
     """
     deadlines.connect()
     city_link.connect()
@@ -146,6 +148,7 @@ def _wire() -> None:
     survey.connect()
     webhooks.connect()
     register_notifications.connect()
+    register_webhooks.connect()
     survey.checked_elsewhere(findings.CHANNEL)  # re-inspected by grid staff, not called back
     senders.register("email", EmailSender)
     senders.register("sms", SmsSender, suppressed=opt_out_reason)

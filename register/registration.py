@@ -152,8 +152,12 @@ def _employer(name: str) -> tuple[Employer | None, str]:
 
 
 def register_resident(actor: Actor, prop: Property, newcomer: Newcomer, *, via: str,
-                      region: str = "CN") -> Residency:
-    """Register a resident's arrival at a property (flushes; the caller commits)."""
+                      region: str = "CN", registered_at: datetime | None = None) -> Residency:
+    """Register a resident's arrival at a property (flushes; the caller commits).
+
+    `registered_at` is for an imported register that says when each resident
+    was registered; a late one found there is marked, but nobody is reminded
+    of the past."""
     if via not in VIA:
         raise ValueError(f"unknown registration path {via!r}")
     if prop.status is PropertyStatus.NOT_LET:
@@ -164,7 +168,7 @@ def register_resident(actor: Actor, prop: Property, newcomer: Newcomer, *, via: 
     previous = _check_stays(resident, prop, arrived) if resident.id else None
     if previous is not None:
         leave(actor, previous, arrived, reason="moved")
-    at = now()
+    at = registered_at or now()
     due = registration_due(arrived)
     employer, employer_text = _employer(checked["employer"])
     stay = Residency(resident=resident, prop=prop, room=checked["room"], arrived_on=arrived,
@@ -180,7 +184,7 @@ def register_resident(actor: Actor, prop: Property, newcomer: Newcomer, *, via: 
     events.record(prop, RegisterEventKind.RESIDENT_REGISTERED, actor, resident=resident,
                   data={"residency": stay.id, "late": stay.late, "via": via,
                         "arrived_on": arrived.isoformat(), "red": prop.grade is Grade.RED})
-    if stay.late:
+    if stay.late and via != "import":
         signals.registration_late.send(stay)
     return stay
 

@@ -58,8 +58,18 @@ def writer_scope_or_403() -> RegisterScope:
     return scope
 
 
+MAX_ID = 2**31 - 1  # larger ids exist nowhere (and overflow the database's integers)
+
+
+def get_or_404(model, row_id: int):
+    """The row, or 404, also for an id beyond what the database can hold."""
+    if row_id > MAX_ID:
+        abort(404)
+    return db.get_or_404(model, row_id)
+
+
 def property_in_scope(scope: RegisterScope, property_id: int) -> Property:
-    prop = db.get_or_404(Property, property_id)
+    prop = get_or_404(Property, property_id)
     if not scope.covers(prop.street_id, prop.community_id, prop.grid_id):
         abort(403)
     return prop
@@ -67,7 +77,7 @@ def property_in_scope(scope: RegisterScope, property_id: int) -> Property:
 
 def resident_in_scope(scope: RegisterScope, resident_id: int) -> Resident:
     """A resident is read where they live now (or, gone, where they last lived)."""
-    resident = db.get_or_404(Resident, resident_id)
+    resident = get_or_404(Resident, resident_id)
     stay = resident.current or (resident.residencies[-1] if resident.residencies else None)
     if stay is None or not scope.covers(stay.prop.street_id, stay.prop.community_id,
                                         stay.prop.grid_id):
@@ -88,12 +98,13 @@ def home():
     if scope.kind == "grid":
         return redirect(url_for("register.round"))
     if not scope.by_area:
-        abort(403)
+        return redirect(url_for("register.lists_index"))
     return redirect(url_for("register.properties_list"))
 
 
 # The pages, registered on this blueprint.
 from app.register import (  # noqa: E402, F401
+    lists,
     properties,
     residents,
     reveal,

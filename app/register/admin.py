@@ -28,3 +28,7 @@ def access_log():
         query = query.where(AccessLog.action == AccessAction(action))
     page = db.paginate(query, per_page=PAGE_SIZE)
     return render_template("register/admin_access_log.html", page=page, action=action)
+
+
+# The other pages of this blueprint.
+from app.register import admin_views, imports_page  # noqa: E402, F401

@@ -14,6 +14,7 @@ from app.register import (
     area_scope_or_403,
     bp,
     field_error,
+    get_or_404,
     property_in_scope,
     resident_in_scope,
     writer_scope_or_403,
@@ -80,7 +81,7 @@ def resident_page(resident_id: int):
 
 
 def _stay(scope, residency_id: int) -> Residency:
-    stay = db.get_or_404(Residency, residency_id)
+    stay = get_or_404(Residency, residency_id)
     property_in_scope(scope, stay.property_id)
     return stay
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, make_response, render_template
 from flask_login import current_user
 
-from app.register import actor, bp, scope_or_403
+from app.register import actor, bp, get_or_404, scope_or_403
 from app.register.forms import RevealForm
 from cases.errors import InvalidRequest
 from core.db import db
@@ -32,7 +32,7 @@ def _allowed(check) -> None:
 @bp.route("/residents/<int:resident_id>/reveal", methods=["GET", "POST"])
 def reveal_resident(resident_id: int):
     _allowed(may_reveal_residents)
-    resident = db.get_or_404(Resident, resident_id)
+    resident = get_or_404(Resident, resident_id)
     form = RevealForm()
     number = None
     if form.validate_on_submit():
@@ -50,7 +50,7 @@ def reveal_resident(resident_id: int):
 @bp.route("/properties/<int:property_id>/reveal-landlord", methods=["GET", "POST"])
 def reveal_landlord(property_id: int):
     _allowed(may_reveal_landlords)
-    prop = db.get_or_404(Property, property_id)
+    prop = get_or_404(Property, property_id)
     form = RevealForm()
     number = None
     if form.validate_on_submit():

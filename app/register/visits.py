@@ -17,6 +17,7 @@ from app.register import (
     actor,
     area_scope_or_403,
     bp,
+    get_or_404,
     property_in_scope,
     scope_or_403,
 )
@@ -112,7 +113,7 @@ def check_finding(finding_id: int):
     """Re-inspection: the department's fix is confirmed (the case closes) or
     sent back for redo, with the reason."""
     scope = _grid_scope_or_403()
-    finding = db.get_or_404(Finding, finding_id)
+    finding = get_or_404(Finding, finding_id)
     property_in_scope(scope, finding.property_id)
     fixed = request.form.get("outcome") == "fixed"
     try:
@@ -131,7 +132,7 @@ def check_finding(finding_id: int):
 @bp.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
     scope = area_scope_or_403()
-    photo = db.get_or_404(VisitPhoto, photo_id)
+    photo = get_or_404(VisitPhoto, photo_id)
     property_in_scope(scope, photo.visit.property_id)
     response = current_app.response_class(photo.data, mimetype=photo.content_type)
     response.headers["Content-Disposition"] = "inline"

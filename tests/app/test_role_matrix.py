@@ -190,6 +190,9 @@ ACCESS: dict[str, Access] = {
     "register.visit": _register(GRID_STAFF),
     "register.check_finding": Access(GRID_STAFF),
     "register.photo": Access(REGISTER),
+    "register.lists_index": Access(REGISTER),
+    "register.list_page": Access(REGISTER),
+    "register.list_export": Access(REGISTER),
     "register.property_code": _register(REGISTER_WRITERS),
     "register.property_sticker": _register(REGISTER_WRITERS),
     # the landlord's form: the printed property code is its credential
@@ -197,6 +200,9 @@ ACCESS: dict[str, Access] = {
     "register_public.done": PUBLIC,
     "register.reveal_resident": Access(NOBODY),
     "register.reveal_landlord": Access(NOBODY),
+    "api.register_properties": Access(REGISTER, api="token"),
+    "api.register_residents": Access(REGISTER, api="token"),
+    "api.register_property": Access(REGISTER, api="token", prop="scoped"),
     "api.list_cases": Access(READERS, api="token"),
     "api.get_case": Access(READERS, case="scoped", api="token"),
     **{f"api.{name}": _api_action() for name in (
@@ -210,6 +216,7 @@ ADMIN_BLUEPRINTS = ("admin", "time_admin", "notify_admin", "register_admin")
 ARGUMENTS = {
     "code": "huangpu-street", "fmt": "csv", "response_format": "json",
     "filename": "css/xietong.css", "locale": "zh_CN",
+    "name": "residents",  # a list of the register
 }
 MISSING_ID = 987654  # ids need not exist: the role is checked before the row is looked up
 

@@ -6,11 +6,18 @@ department with the right), checked apart."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
 
+from channels.webhooks.models import WebhookDelivery
+from core.db import db
+from register.models import AccessLog
 from tests.register.support import id_number, make_property, register
 from tests.support import login
 
@@ -40,8 +47,13 @@ def client_of(app, username: str):
     return client
 
 
+def xlsx_text(response) -> str:
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row)
+
+
 @pytest.fixture
-def scenario(app, clock, caplog):
+def scenario(app, clock, caplog, api, cli, work):
     caplog.set_level(logging.DEBUG)
     seen = Seen()
     prop = make_property("港湾路15号302房", landlord_id=LANDLORD)
@@ -67,6 +79,24 @@ def scenario(app, clock, caplog):
             seen.add(f"{who} {path}", client.get(path))
     seen.add("search", grid.post("/register/search", data={"id_number": TENANT}))
     seen.add("search miss", grid.post("/register/search", data={"id_number": MISTYPED}))
+    # The departments' lists and the exports of those without the right.
+    for who, name in (("huangpu-staff", "residents"), ("jiaoyu", "school_age_children"),
+                      ("supervisor", "properties"), ("gongan", "late_registrations")):
+        client = client_of(app, who)
+        seen.add(f"{who} list {name}", client.get(f"/register/lists/{name}"))
+        if who != "gongan":  # public security may export full numbers: checked apart
+            seen.texts.append((f"{who} export {name}", xlsx_text(
+                client.get(f"/register/lists/{name}/export.xlsx"))))
+    # The API in every scope, and what unit webhooks carry.
+    assert cli("webhook", "add", "huangpu-dongyuan", "http://127.0.0.1:9/x").exit_code == 0
+    register(prop, name="推送租客", number=id_number(seq=999), arrived_on=date(2026, 11, 26))
+    work()
+    for who in ("supervisor", "huangpu-dongyuan-g1", "gongan", "xiaofang"):
+        for path in ("/register/properties", "/register/residents",
+                     f"/register/properties/{prop.id}"):
+            seen.add(f"api {who} {path}", api(who).get(path))
+    for delivery in db.session.scalars(select(WebhookDelivery)):
+        seen.texts.append(("webhook", json.dumps(delivery.payload, ensure_ascii=False)))
     return seen, caplog
 
 
@@ -75,4 +105,19 @@ def test_no_page_answer_or_log_line_of_the_scenario_holds_a_full_number(scenario
     assert seen.leaks() == []
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert all(n not in logged for n in NUMBERS), "a full ID number reached the log"
-    assert any("440112********" in text for _, text in seen.texts)  # the masked form is shown
+    # The masked form is there to see: on pages, in the API and in exports.
+    for kind in ("register/residents", "api", "export"):
+        assert any("440112********" in text for what, text in seen.texts if kind in what), kind
+
+
+def test_the_reveal_and_the_export_with_the_right_hold_the_number_and_are_logged(
+        app, clock):
+    prop = make_property("港湾路15号302房")
+    stay = register(prop, name="被查看者", number=TENANT, arrived_on=date(2026, 11, 20))
+    police = client_of(app, "gongan")
+    shown = police.post(f"/register/residents/{stay.resident_id}/reveal",
+                        data={"reason": "办案需要"}).get_data(as_text=True)
+    exported = xlsx_text(police.get("/register/lists/late_registrations/export.xlsx"))
+    assert TENANT in shown and TENANT in exported
+    assert [e.action.value for e in db.session.scalars(select(AccessLog).order_by(
+        AccessLog.id))] == ["reveal", "export"]
