@@ -31,6 +31,7 @@ from register.models import (
     Finding,
     Grade,
     Property,
+    PropertyStatus,
     Residency,
     Resident,
 )
@@ -198,7 +199,8 @@ LISTS: dict[str, RegisterList] = {rl.name: rl for rl in (
                  _school_age, "child", CHILD),
     RegisterList("properties", _l("Rental properties"),
                  _l("Every property of the register that is let or vacant."),
-                 lambda q: q.where(Property.status != "not_let"), "property", PROPERTY),
+                 lambda q: q.where(Property.status != PropertyStatus.NOT_LET), "property",
+                 PROPERTY),
     RegisterList("risky_properties", _l("Red and orange properties"),
                  _l("Properties graded red (must be emptied) or orange (weekly visits)."),
                  lambda q: q.where(Property.grade.in_([Grade.RED, Grade.ORANGE])),
@@ -246,11 +248,11 @@ def in_area(query: Select, area: set[int] | None) -> Select:
 
 
 def query(rl: RegisterList, area: set[int] | None, community_id: int | None = None) -> Select:
-    """The list's rows in the area (and community), in the list's order."""
+    """The list's rows in the area (and one community or street), in the list's order."""
     q, order, options = _base(rl.base)
     q = in_area(rl.rows(q), area)
     if community_id is not None:
-        q = q.where(Property.community_id == community_id)
+        q = in_area(q, {community_id})
     return q.options(*options).order_by(order, *_ids(rl.base))
 
 

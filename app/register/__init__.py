@@ -99,11 +99,12 @@ def home():
         return redirect(url_for("register.round"))
     if not scope.by_area:
         return redirect(url_for("register.lists_index"))
-    return redirect(url_for("register.properties_list"))
+    return redirect(url_for("register.dashboard"))
 
 
 # The pages, registered on this blueprint.
 from app.register import (  # noqa: E402, F401
+    dashboard,
     lists,
     properties,
     residents,

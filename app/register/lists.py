@@ -43,11 +43,12 @@ def _slice(scope: RegisterScope, name: str) -> Slice:
 
 
 def _community(scope: RegisterScope) -> OrgUnit | None:
-    code = request.args.get("community", "")
+    """The community (or street) a list is narrowed to, which must lie in the area."""
+    code = request.args.get("community", "") or request.args.get("street", "")
     if not code:
         return None
-    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code,
-                                                   OrgUnit.kind == UnitKind.COMMUNITY))
+    kind = UnitKind.COMMUNITY if request.args.get("community") else UnitKind.STREET
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code, OrgUnit.kind == kind))
     if unit is None or (scope.area is not None and unit.id not in scope.area):
         abort(404)
     return unit
@@ -84,9 +85,10 @@ def list_page(name: str):
                        per_page=PAGE_SIZE)
     by_community = [(db.session.get(OrgUnit, cid), n)
                     for cid, n in count_by_community(chosen.list, scope.area)]
+    place_args = {community.kind.value: community.code} if community else {}
     return render_template("register/list.html", scope=scope, slice=chosen, page=page,
                            community=community, by_community=by_community, cell=cell,
-                           row_id=_row_ids(chosen.list.base))
+                           row_id=_row_ids(chosen.list.base), place_args=place_args)
 
 
 def _row_ids(base: str):

@@ -191,6 +191,9 @@ ACCESS: dict[str, Access] = {
     "register.check_finding": Access(GRID_STAFF),
     "register.photo": Access(REGISTER),
     "register.lists_index": Access(REGISTER),
+    "register.dashboard": Access(REGISTER),
+    "register.measure_rows": Access(EVALUATION | {Role.UNIT_HEAD}, query={
+        "unit": "huangpu-street", "measure": "registered_on_time"}),
     "register.list_page": Access(REGISTER),
     "register.list_export": Access(REGISTER),
     "register.property_code": _register(REGISTER_WRITERS),
