@@ -20,6 +20,7 @@ run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	$(BIN)/flask open311-demo load
+	$(BIN)/flask register generate-history
 	$(BIN)/python -m app.supervisor
 
 test: $(STAMP) translations

@@ -29,6 +29,9 @@ from app.i18n import select_locale, select_timezone
 from app.maps import bp as maps_bp
 from app.public import bp as public_bp
 from app.referral import bp as referral_bp  # referral up (上报) to the city
+from app.register import bp as register_bp  # the register of rental housing
+from app.register.admin import bp as register_admin_bp
+from app.register.landlord import bp as landlord_bp  # the landlord's public form
 from app.search import bp as search_bp
 from app.supervision import bp as supervision_bp
 from app.supervision.admin import bp as time_admin_bp
@@ -36,6 +39,7 @@ from app.workbench import bp as workbench_bp
 from cases import survey
 from channels.city12319 import link as city_link
 from channels.email.sender import EmailSender
+from channels.notify import register as register_notifications
 from channels.notify import rules as notifications
 from channels.open311 import bp as open311_bp
 from channels.open311.models import check_configured_keys
@@ -46,6 +50,7 @@ from channels.phone.sms import SmsSender, opt_out_reason
 from channels.phone.views import bp as phone_bp  # CSRF-exempt: Twilio signs instead
 from channels.webform import bp as webform_bp
 from channels.webhooks import deliver as webhooks
+from channels.webhooks import register as register_webhooks
 from core import queues
 from core.clock import SystemClock
 from core.config import load_config
@@ -53,6 +58,7 @@ from core.db import db
 from core.types import UTCDateTime
 from core.web import csrf, limiter
 from escalation import deadlines
+from register import findings
 
 # Every model registered before the mappers are configured.
 MODEL_MODULES = (
@@ -66,6 +72,7 @@ MODEL_MODULES = (
     "channels.webhooks.models",
     "escalation.models",
     "evaluation.models",
+    "register.models",
     "app.api.models",
     "app.admin.audit",
 )
@@ -73,7 +80,8 @@ MODEL_MODULES = (
 BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
-    callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp,
+    callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp, register_bp,
+    register_admin_bp, landlord_bp,
 )
 
 
@@ -131,12 +139,18 @@ def _wire() -> None:
        can say when it is due, whichever deadline won.
     4. cases.survey: a resolution schedules the callback survey.
     5. channels.webhooks: every event goes out to the units' receivers.
+    6. channels.notify.register: a late registration in the register tells
+       the grid staff and the community; channels.webhooks.register: every
+       register event goes out to the units' receivers, as case events do.
     """
     deadlines.connect()
     city_link.connect()
     notifications.connect()
     survey.connect()
     webhooks.connect()
+    register_notifications.connect()
+    register_webhooks.connect()
+    survey.checked_elsewhere(findings.CHANNEL)  # re-inspected by grid staff, not called back
     senders.register("email", EmailSender)
     senders.register("sms", SmsSender, suppressed=opt_out_reason)
 

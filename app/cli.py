@@ -9,11 +9,14 @@ from sqlalchemy import select
 from app.admin.audit import AuditAction, record
 from app.admin.cli import import_cli
 from app.demo.loader import load_demo
+from app.demo.register_people import load_register_people
+from app.register.cli import register_cli
 from cases.jobs import reconcile
 from cases.models import OrgUnit
 from cases.models.users import Role, User
 from channels.open311.models import ApiKey
 from core.cli import Commands
+from core.clock import local, now
 from core.db import db
 from core.queues import Enqueued
 from evaluation.cli import evaluation_cli
@@ -26,8 +29,9 @@ open311_cli = Commands("open311", help="Open311 clients.")
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Load the demo district (idempotent)."""
+    """Load the demo district (idempotent), with its made-up rental register."""
     added = load_demo()
+    added |= load_register_people(local(now()).date())
     if any(added.values()):
         click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
     else:
@@ -103,3 +107,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(evaluation_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(register_cli)

@@ -22,8 +22,10 @@ from channels.webhooks.deliver import reconcile as reconcile_webhooks
 from escalation.jobs import sweep
 from escalation.recalculate import recalculate_deadlines
 from evaluation.jobs import refresh as refresh_evaluation
+from register.privacy import anonymise_departed
 
 MINUTE = 60
+DAY = 24 * 60 * MINUTE
 
 cron.register(reconcile, queue_name="dispatch", interval=MINUTE)
 cron.register(reconcile_outbox, queue_name="notify", interval=MINUTE)
@@ -49,3 +51,6 @@ cron.register(notify_staff_of_timers, queue_name="notify", interval=MINUTE)
 # Evaluation: the per-unit per-day rollups of past days (and days a merge made
 # dirty); today is computed live.
 cron.register(refresh_evaluation, queue_name="sync", interval=10 * MINUTE)
+# The register: residents who left more than REGISTER_RETENTION_DAYS ago are
+# anonymised (personal information is kept no longer than the duty needs).
+cron.register(anonymise_departed, queue_name="sync", interval=DAY)

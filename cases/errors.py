@@ -27,5 +27,8 @@ class InvalidRequest(CaseError):
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
+        self.message = message  # may be a lazy string, rendered when shown
+        super().__init__(field, message)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"

@@ -72,10 +72,19 @@ _NUMBER = re.compile(r"^(\d+)")
 
 
 def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
+    community_id, _entry_id, how = _match(text)
+    if community_id is None:
+        return None, how
+    return db.session.get(OrgUnit, community_id), how
+
+
+def _match(text: str) -> tuple[int | None, int | None, str]:
+    """(community id, address entry id, how) for a cleaned address; the
+    entry is the first that covers it (None when only the community is sure)."""
     directory = _directory()
-    for compound, community_id in directory.compounds:
+    for compound, community_id, entry_id in directory.compounds:
         if compound in text:
-            return db.session.get(OrgUnit, community_id), "compound"
+            return community_id, entry_id, "compound"
 
     for road, entries in directory.roads:
         at = text.find(road)
@@ -84,13 +93,30 @@ def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
         match = _NUMBER.match(text[at + len(road):])
         if match:
             number = int(match.group(1))
-            hits = {e.community_id for e in entries if e.covers(number)}
+            covering = [e for e in entries if e.covers(number)]
         else:
-            hits = {e.community_id for e in entries}
+            covering = list(entries)
+        hits = {e.community_id for e in covering}
         if len(hits) == 1:  # a road without a number only when it lies in one community
-            return db.session.get(OrgUnit, hits.pop()), "road"
-        return None, "unresolved"
-    return None, "unresolved"
+            entry_id = covering[0].entry_id if match else None
+            return hits.pop(), entry_id, "road"
+        return None, None, "unresolved"
+    return None, None, "unresolved"
+
+
+def find_entry(address_text: str | None) -> AddressEntry | None:
+    """The directory entry an address falls in (the register places a rental
+    property on it, and so in its community and grid); None when the
+    directory does not hold it."""
+    if not address_text:
+        return None
+    _community_id, entry_id, _how = _match(_clean(address_text))
+    return db.session.get(AddressEntry, entry_id) if entry_id is not None else None
+
+
+def clean_address(text: str) -> str:
+    """An address as the matcher reads it (full-width digits made ASCII, no spaces)."""
+    return _clean(text)
 
 
 # -- the address directory and the boundaries, read once per process ----------
@@ -105,6 +131,7 @@ DIRECTORY_TTL = 60.0
 
 @dataclass(frozen=True)
 class _Range:
+    entry_id: int
     community_id: int
     number_from: int | None
     number_to: int | None
@@ -115,7 +142,7 @@ class _Range:
 
 @dataclass(frozen=True)
 class _Directory:
-    compounds: tuple[tuple[str, int], ...]  # longest first
+    compounds: tuple[tuple[str, int, int], ...]  # (compound, community, entry), longest first
     roads: tuple[tuple[str, tuple[_Range, ...]], ...]  # longest first
     boundaries: tuple[tuple[int, shapely.Geometry], ...]  # prepared polygons
 
@@ -126,19 +153,20 @@ def _directory() -> _Directory:
 
 def _load_directory() -> _Directory:
     entries = db.session.execute(
-        select(AddressEntry.compound, AddressEntry.road, AddressEntry.community_id,
+        select(AddressEntry.id, AddressEntry.compound, AddressEntry.road,
+               AddressEntry.community_id,
                AddressEntry.number_from, AddressEntry.number_to, AddressEntry.parity)
         .join(OrgUnit, OrgUnit.id == AddressEntry.community_id)
         .where(OrgUnit.active.is_(True))  # a unit switched off receives nothing new
         .order_by(AddressEntry.id)
     ).all()
-    compounds = [(e.compound, e.community_id) for e in entries if e.compound is not None]
+    compounds = [(e.compound, e.community_id, e.id) for e in entries if e.compound is not None]
     compounds.sort(key=lambda row: -len(row[0]))
     roads: dict[str, list[_Range]] = {}
     for e in entries:
         if e.road is not None:
             roads.setdefault(e.road, []).append(
-                _Range(e.community_id, e.number_from, e.number_to, e.parity))
+                _Range(e.id, e.community_id, e.number_from, e.number_to, e.parity))
     boundaries = []
     for community_id, boundary in db.session.execute(
         select(OrgUnit.id, OrgUnit.boundary)

@@ -49,12 +49,24 @@ NOT_RATED_REASON = "回访未获答复，按未评价结案"  # stored as writte
 ANSWERED_REASON = "回访完成"
 
 
+# Channels whose resolved cases are checked by someone other than a citizen
+# (the register's findings: the grid staff's next visit re-inspects them and
+# confirms or sends back); no callback survey is scheduled for them. The app
+# factory names them.
+_CHECKED_ELSEWHERE: set[str] = set()
+
+
+def checked_elsewhere(channel: str) -> None:
+    """Cases taken in by this channel get no callback survey."""
+    _CHECKED_ELSEWHERE.add(channel)
+
+
 def connect() -> None:
     signals.event_recorded.connect(_on_event)
 
 
 def _on_event(event: CaseEvent) -> None:
-    if event.kind is EventKind.RESOLVED:
+    if event.kind is EventKind.RESOLVED and event.case.channel not in _CHECKED_ELSEWHERE:
         delay = timedelta(hours=number("CALLBACK_DELAY_HOURS"))
         db.session.add(CallbackSurvey(case=event.case, resolved_event=event,
                                       status=SurveyStatus.SCHEDULED, due_at=event.at + delay,

@@ -90,7 +90,7 @@ def _read_photos(form: SubmitForm) -> list[IncomingFile] | None:
                 _("%(name)s is larger than 10 MB.", name=upload.filename)
             )
             return None
-        kind = _image_kind(data)
+        kind = image_kind(data)
         if kind is None:
             form.photos.errors.append(
                 _("%(name)s is not a photo (JPEG, PNG, GIF or WebP).", name=upload.filename)
@@ -100,7 +100,7 @@ def _read_photos(form: SubmitForm) -> list[IncomingFile] | None:
     return photos
 
 
-def _image_kind(data: bytes) -> str | None:
+def image_kind(data: bytes) -> str | None:
     """Trust the bytes, not the file name or the browser's content type."""
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -7,6 +7,7 @@ unix socket beside it.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -47,6 +48,18 @@ def _secret_key(instance: Path) -> str:
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _register_key(instance: Path) -> str:
+    """The register's master key for the embedded default, kept under
+    instance/ as SECRET_KEY is: 32 random bytes, URL-safe base64 (a Fernet
+    key). Production sets REGISTER_ID_KEY; losing it loses every ID number."""
+    path = instance / "register_id_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -152,6 +165,7 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": 31 * MB,
         **_mail_config(),
         **_notify_config(),
+        **_register_config(instance),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
@@ -198,6 +212,18 @@ def _notify_config() -> dict:
         "CALLBACK_TIMEOUT_DAYS": float(env("CALLBACK_TIMEOUT_DAYS") or 7),  # then "not rated"
         "TRACK_LINK_DAYS": float(env("TRACK_LINK_DAYS") or 90),  # a signed link's life
         "OUTBOX_API_KEYS": env("OUTBOX_API_KEYS", ""),  # keys for GET /api/v1/outbox
+    }
+
+
+def _register_config(instance: Path) -> dict:
+    """The register of rental housing and the floating population (register/)."""
+    env = os.environ.get
+    return {
+        # Encrypts ID numbers at rest and keys their search index (two keys
+        # derived from it); embedded default: instance/register_id_key.
+        "REGISTER_ID_KEY": env("REGISTER_ID_KEY") or _register_key(instance),
+        # A resident who left more than this many days ago is anonymised.
+        "REGISTER_RETENTION_DAYS": int(env("REGISTER_RETENTION_DAYS") or 730),
     }
 
 

@@ -26,6 +26,9 @@ class Measure:
     denominator: str | None = None
     higher_is_better: bool = True
     weighted: bool = False  # may carry a weight in the composite score
+    # "cases": counted from the case events (rollups); "register": from the
+    # register's tables (evaluation/register_measures.py), streets and communities.
+    source: str = "cases"
 
     def value(self, counters: Mapping[str, int], percentiles: Mapping[str, float | None]):
         """The figure for one unit and period: a count, a percentage, hours or None."""
@@ -120,6 +123,28 @@ MEASURES: tuple[Measure, ...] = (
                "is judged, met or missed; after a reversal the new assignments are judged as "
                "usual."),
             "count", "rejected"),
+    # The register of rental housing and the floating population, counted for
+    # the street and the community where the property lies.
+    Measure("registered_on_time", _l("Registrations on time"),
+            _l("Residents registered within 3 working days of arrival / residents registered, "
+               "by the day of registration, for the street and community of the property. "
+               "Imported registrations are left out."),
+            "rate", "reg_met", "reg_due", weighted=True, source="register"),
+    Measure("visited_on_time", _l("Visits on time"),
+            _l("Grid staff's visits made by the day the property's grade made them due (green "
+               "3 weeks, yellow 2, orange 1) / visits due in the period, by the day due; a "
+               "visit still not made counts as late once its day has passed."),
+            "rate", "visit_met", "visit_due", weighted=True, source="register"),
+    Measure("findings_on_time", _l("Findings resolved on time"),
+            _l("Cases raised from visits' findings that the responsible department resolved "
+               "by the resolve deadline / such cases whose deadline fell in the period, once "
+               "passed or met, for the street and community of the property."),
+            "rate", "finding_met", "finding_due", weighted=True, source="register"),
+    Measure("red_emptied", _l("Red properties emptied"),
+            _l("Properties graded red in the period that are now confirmed emptied (the grid "
+               "staff's re-inspection closed the emptying case) / properties graded red in "
+               "the period, by the day graded."),
+            "rate", "red_met", "red_due", weighted=True, source="register"),
 )
 BY_CODE = {m.code: m for m in MEASURES}
 THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
@@ -137,6 +162,9 @@ DEFAULT_WEIGHTS = {
     "signed_on_time": 10.0, "response_rate": 20.0, "resolved_on_time": 15.0,
     "resolution_rate": 20.0, "satisfaction_rate": 20.0, "return_rate": 5.0,
     "redo_rate": 5.0, "extension_rate": 0.0, QUALITATIVE: 5.0,
+    # The register's measures are shown and ranked; an administrator weighs them.
+    "registered_on_time": 0.0, "visited_on_time": 0.0, "findings_on_time": 0.0,
+    "red_emptied": 0.0,
 }
 
 

@@ -15,9 +15,11 @@ from evaluation.compute import DayFacts
 from evaluation.measures import DEFAULT_WEIGHTS, MEASURES, QUALITATIVE, percentiles
 from evaluation.models import QualitativeScore, Weight
 from evaluation.periods import Period, month_of
+from evaluation.register_measures import counters as register_counters
 from evaluation.rollups import period_facts
 
 UNIT_TYPES = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT)
+REGISTER_TYPES = (UnitKind.STREET, UnitKind.COMMUNITY)
 
 
 @dataclass
@@ -115,6 +117,9 @@ def evaluate(kind: UnitKind, period: Period, at: datetime | None = None,
     units = units if units is not None else units_of(kind)
     ids = [u.id for u in units]
     facts = period_facts(period.first, period.last, at, set(ids))
+    if kind in REGISTER_TYPES:  # the register's measures, by the place of the property
+        for unit_id, counted in register_counters(period.first, period.last, set(ids), at).items():
+            facts.setdefault(unit_id, DayFacts()).counters.update(counted)
     quals = qualitative_scores(ids, period)
     w = weights()
     results = []

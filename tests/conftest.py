@@ -59,6 +59,8 @@ def _test_config(database_url: str, redis_url: str, instance: str) -> dict:
         # Outbound mail stays in the local outbox unless a test names a sink.
         "MAIL_SERVER": "",
         "INTAKE_ADDRESSES": "xinfang@huangpu.example",
+        # The register's own key: never the instance's generated one.
+        "REGISTER_ID_KEY": "test-register-key-0123456789abcdef",
     }
 
 

@@ -12,10 +12,10 @@ import pytest
 pytestmark = pytest.mark.nodb
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "cases", "escalation", "evaluation", "channels", "app")
+PACKAGES = ("core", "cases", "escalation", "register", "evaluation", "channels", "app")
 # core may ask whether a request is being served (core/sqlite.py: a GET
 # begins as a reader); the domain never depends on one.
-DOMAIN = ("cases", "escalation", "evaluation")
+DOMAIN = ("cases", "escalation", "register", "evaluation")
 # Names that exist only while a request is served.
 REQUEST_GLOBALS = {
     "flask": {"request", "g", "session"},

@@ -42,6 +42,12 @@ SECTIONS = (
      _l("Where each unit's case events are sent, and how the deliveries went.")),
     ("admin.outbox", _l("Outbox"), _l("Every message sent, failed or kept locally.")),
     ("admin.audit", _l("Audit log"), _l("Who changed which setting, and when.")),
+    ("register_admin.views", _l("Departments and the register"),
+     _l("Which lists and fields of the rental register each department sees.")),
+    ("register_admin.import_register", _l("Import a rental register"),
+     _l("Properties and residents of an existing register, from CSV or XLSX.")),
+    ("register_admin.access_log", _l("Register access log"),
+     _l("Every reveal of a full ID number and every export of the register.")),
 )
 
 @bp.get("/")

@@ -22,7 +22,7 @@ from cases.models.users import Role
 from core.db import db
 from core.i18n import localname
 
-ADDRESS_FIELDS = ("road", "number_from", "number_to", "parity", "compound", "community")
+ADDRESS_FIELDS = ("road", "number_from", "number_to", "parity", "compound", "community", "grid")
 
 
 def _communities(keep: OrgUnit | None = None) -> list[OrgUnit]:
@@ -45,12 +45,34 @@ def _form(entry: AddressEntry | None = None) -> AddressForm:
         form = AddressForm(obj=entry)
         if request.method == "GET":  # the form would show the OrgUnit, not its code
             form.community.data = entry.community.code
+            form.grid.data = entry.grid.code if entry.grid else ""
+        elif "grid" not in request.form:  # a post without the field: keep a grid that still fits
+            fits = entry.grid is not None and entry.grid.parent.code == form.community.data
+            form.grid.data = entry.grid.code if fits else ""
     else:
         form = AddressForm()
     form.community.choices = [("", _("Choose a community"))] + [
         (c.code, _community_label(c)) for c in _communities(entry.community if entry else None)
     ]
+    grids = db.session.scalars(select(OrgUnit).where(OrgUnit.kind == UnitKind.GRID)
+                               .order_by(OrgUnit.parent_id, OrgUnit.code)).all()
+    form.grid.choices = [("", _("No grid yet"))] + [
+        (g.code, f"{_community_label(g.parent)} · {localname(g)}") for g in grids
+        if g.parent is not None and (g.active or (entry is not None and entry.grid_id == g.id))]
     return form
+
+
+def _grid(form: AddressForm) -> OrgUnit | None:
+    """The chosen grid, which must lie in the chosen community (else an error
+    on the field and None)."""
+    if not form.grid.data:
+        return None
+    grid = db.session.scalar(select(OrgUnit).where(OrgUnit.code == form.grid.data,
+                                                   OrgUnit.kind == UnitKind.GRID))
+    if grid is None or grid.parent is None or grid.parent.code != form.community.data:
+        form.grid.errors.append(_("Choose a grid of the chosen community."))
+        return None
+    return grid
 
 
 def _overlaps(a_from: int, a_to: int, a_parity: Parity, entry: AddressEntry) -> bool:
@@ -72,7 +94,9 @@ def _overlaps(a_from: int, a_to: int, a_parity: Parity, entry: AddressEntry) -> 
 def _check(form: AddressForm, entry: AddressEntry | None) -> bool:
     """What the directory must not hold twice: a compound, or house numbers
     that two entries would send to different communities (the resolver then
-    gives up on those addresses)."""
+    gives up on those addresses). A grid must lie in the community."""
+    if form.grid.data and _grid(form) is None:
+        return False
     others = select(AddressEntry).where(AddressEntry.id != (entry.id if entry else -1))
     if form.compound.data:
         clash = db.session.scalar(others.where(AddressEntry.compound == form.compound.data))
@@ -111,6 +135,7 @@ def _apply(form: AddressForm, entry: AddressEntry) -> None:
     entry.community = db.session.scalar(
         select(OrgUnit).where(OrgUnit.code == form.community.data,
                               OrgUnit.kind == UnitKind.COMMUNITY))
+    entry.grid = _grid(form)
 
 
 def _describe(entry: AddressEntry) -> str:

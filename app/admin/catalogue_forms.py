@@ -134,6 +134,7 @@ class AddressForm(FlaskForm):
     compound = StringField(_l("Compound (residential estate)"), filters=[address_text],
                            validators=[Optional(), Length(max=100)])
     community = SelectField(_l("Community"), validators=[DataRequired()])
+    grid = SelectField(_l("Grid (optional)"), validators=[Optional()], validate_choice=False)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -1,4 +1,5 @@
-"""`flask import units|users|addresses FILE`: CSV imports with a progress bar.
+"""`flask import units|users|addresses|properties|residents FILE`: CSV (or,
+for the register, XLSX) imports with a progress bar.
 
 Bad rows are printed as `line 7: ...` and the good ones are kept; the exit
 code is 1 when any row was bad, so a script can tell.
@@ -9,20 +10,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import click
 
-from app.admin.imports import ImportFileError, ImportResult, addresses, read_csv, units, users
+from app.admin.imports import ImportFileError, ImportResult, addresses, read_table, units, users
+from app.admin.imports.common import Columns
+from app.register import imports as register_imports
 from core.cli import Commands
 
-import_cli = Commands("import", help="Import the org tree, users or the address directory "
-                                     "from CSV (see docs/import.md).")
+import_cli = Commands("import", help="Import the org tree, users, the address directory "
+                                     "(CSV) or an existing rental register (CSV or XLSX; "
+                                     "see docs/import.md and docs/register.md).")
 
-KINDS: dict[str, tuple[ModuleType, Callable[..., ImportResult]]] = {
-    "units": (units, units.import_units),
-    "users": (users, users.import_users),
-    "addresses": (addresses, addresses.import_addresses),
+KINDS: dict[str, tuple[Columns, Callable[..., ImportResult]]] = {
+    "units": (units.COLUMNS, units.import_units),
+    "users": (users.COLUMNS, users.import_users),
+    "addresses": (addresses.COLUMNS, addresses.import_addresses),
+    "properties": (register_imports.PROPERTY_COLUMNS, register_imports.import_properties),
+    "residents": (register_imports.RESIDENT_COLUMNS, register_imports.import_residents),
 }
 
 
@@ -36,9 +41,9 @@ def _options(command):
 
 
 def _run(kind: str, file: Path, dry_run: bool, batch_size: int) -> None:
-    module, import_rows = KINDS[kind]
+    columns, import_rows = KINDS[kind]
     try:
-        parsed = read_csv(file.read_bytes(), module.COLUMNS)
+        parsed = read_table(file.read_bytes(), file.name, columns)
     except ImportFileError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from None
     for name in parsed.ignored:
@@ -76,3 +81,18 @@ def import_users_command(file: Path, dry_run: bool, batch_size: int) -> None:
 def import_addresses_command(file: Path, dry_run: bool, batch_size: int) -> None:
     """Create or move address entries (road ranges and compounds)."""
     _run("addresses", file, dry_run, batch_size)
+
+
+@import_cli.command("properties")
+@_options
+def import_properties_command(file: Path, dry_run: bool, batch_size: int) -> None:
+    """Create or update the register's rental properties by address (CSV or XLSX)."""
+    _run("properties", file, dry_run, batch_size)
+
+
+@import_cli.command("residents")
+@_options
+def import_residents_command(file: Path, dry_run: bool, batch_size: int) -> None:
+    """Register residents at imported properties, with their old registration
+    dates (CSV or XLSX); run after the properties."""
+    _run("residents", file, dry_run, batch_size)

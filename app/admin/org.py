@@ -36,11 +36,12 @@ from cases.models.catalogue import routing_rule_assists
 from cases.models.org import PARENT_KIND
 from cases.models.users import Role, User
 from core.db import db
+from register.models import Property, PropertyStatus
 
 UNIT_FIELDS = ("code", "name_zh", "name_en", "kind", "parent", "active")
 INDENT = "\u3000"
 KIND_ORDER = {UnitKind.DISTRICT: 0, UnitKind.STREET: 1, UnitKind.COMMUNITY: 2,
-              UnitKind.DEPARTMENT: 3}
+              UnitKind.DEPARTMENT: 3, UnitKind.GRID: 4}
 
 
 class UnitError(ValueError):
@@ -117,7 +118,10 @@ def deactivation_blockers(unit: OrgUnit) -> list[str]:
             or_(RoutingRule.target_unit_id == unit.id, RoutingRule.area_id == unit.id,
                 routing_rule_assists.c.unit_id == unit.id))),
         "addresses": db.session.scalar(select(func.count()).select_from(AddressEntry).where(
-            AddressEntry.community_id == unit.id)),
+            or_(AddressEntry.community_id == unit.id, AddressEntry.grid_id == unit.id))),
+        "properties": db.session.scalar(select(func.count()).select_from(Property).where(
+            or_(Property.grid_id == unit.id, Property.community_id == unit.id),
+            Property.status != PropertyStatus.NOT_LET)),
     }
     if counts["assignments"]:
         blockers.append(_("%(n)s open assignments: transfer or finish them first.",
@@ -134,6 +138,9 @@ def deactivation_blockers(unit: OrgUnit) -> list[str]:
     if counts["addresses"]:
         blockers.append(_("%(n)s entries of the address directory point to it: move them first.",
                           n=counts["addresses"]))
+    if counts["properties"]:
+        blockers.append(_("%(n)s rental properties of the register lie in it: move them first.",
+                          n=counts["properties"]))
     if unit.boundary:
         blockers.append(_("Its boundary still routes cases to it: remove the boundary first."))
     return blockers
@@ -266,7 +273,7 @@ def _unit_form(unit: OrgUnit | None = None, posted: bool = False) -> UnitForm:
             form.parent.data = unit.parent.code if unit.parent else ""
     current_parent = unit.parent_id if unit else None
     form.parent.choices = [SelectChoice("", _("(none: top of the tree)"))] + tree_choices(
-        lambda u: u.kind in (UnitKind.DISTRICT, UnitKind.STREET)
+        lambda u: u.kind in (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
         and (u.active or u.id == current_parent))
     return form
 

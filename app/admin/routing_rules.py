@@ -65,7 +65,9 @@ def _rule_form(rule: RoutingRule | None = None, category: Category | None = None
     current |= {u.id for u in (rule.assist_units if rule else [])}
     units = sorted(
         db.session.scalars(
-            select(OrgUnit).where(OrgUnit.active.is_(True) | OrgUnit.id.in_(current))),
+            # No case is routed to a grid: grids are the register's, not routing's.
+            select(OrgUnit).where(OrgUnit.active.is_(True) | OrgUnit.id.in_(current),
+                                  OrgUnit.kind != UnitKind.GRID)),
         key=lambda u: (UNIT_ORDER[u.kind], u.parent_id or 0, u.code),
     )
     labels = [(u.code, _unit_label(u, with_street=True)) for u in units]

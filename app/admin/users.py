@@ -25,8 +25,8 @@ from app.admin.users_forms import (
     UserFilterForm,
 )
 from app.auth import roles_required
-from cases.models import OrgUnit
-from cases.models.users import UNIT_ROLES, Role, User
+from cases.models import OrgUnit, UnitKind
+from cases.models.users import NEEDS_UNIT, ROLE_UNIT_KIND, UNIT_ROLES, Role, User
 from core.db import db
 
 PAGE_SIZE = 50
@@ -45,6 +45,12 @@ class UserError(ValueError):
 def _check_unit(user: User | None, role: Role, unit: OrgUnit | None) -> None:
     if role in UNIT_ROLES and unit is None:
         raise UserError("unit", _("Unit staff and unit heads need a unit."))
+    if role in NEEDS_UNIT and unit is None:
+        raise UserError("unit", _("Grid staff need their grid as unit."))
+    if role in ROLE_UNIT_KIND and unit.kind is not ROLE_UNIT_KIND[role]:
+        raise UserError("unit", _("Grid staff need their grid as unit."))
+    if unit is not None and unit.kind is UnitKind.GRID and role not in ROLE_UNIT_KIND:
+        raise UserError("unit", _("A grid has grid staff only: no case is routed to a grid."))
     if unit is not None and not unit.active and (user is None or user.unit_id != unit.id):
         raise UserError("unit", _("This unit is inactive: choose an active unit."))
 

@@ -27,7 +27,8 @@ from core.i18n import localname
 
 WEBHOOK = "webhook"
 RECENT = 3  # deliveries shown per webhook on the list
-UNIT_ORDER = (UnitKind.DEPARTMENT, UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
+UNIT_ORDER = (UnitKind.DEPARTMENT, UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY,
+              UnitKind.GRID)
 
 def _http_url(form: FlaskForm, field: StringField) -> None:
     """The same rule as `flask webhook add`."""

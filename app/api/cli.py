@@ -127,5 +127,5 @@ def webhook_log(webhook_id: int, limit: int) -> None:
         select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
         .order_by(WebhookDelivery.id.desc()).limit(limit))
     for d in rows:
-        click.echo(f"{d.id}\t{d.case.tracking_number}\t{d.event.kind.value}\t{d.status.value}"
+        click.echo(f"{d.id}\t{d.subject}\t{d.kind}\t{d.status.value}"
                    f"\tattempts {d.attempts}\t{d.last_error or ''}")

@@ -218,6 +218,52 @@ def _paths() -> dict:
     }
 
 
+_SYNC = [
+    {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
+     "description": "Only rows changed at or after this moment (ISO 8601; without an offset, "
+                    "Asia/Shanghai). Rows come oldest change first: keep the last updated_at "
+                    "and ask again from it."},
+    {"name": "limit", "in": "query", "schema": {
+        "type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+]
+_REGISTER_ROW = {"type": "object", "required": ["id", "updated_at"], "properties": {
+    "id": {"type": "integer"}, "updated_at": {"type": "string", "format": "date-time"}},
+    "additionalProperties": True,
+    "description": "The fields the user may read: all of them for street, community and "
+                   "grid staff and the district; for a department, those its rows of the "
+                   "departments' table give. ID numbers are always masked."}
+_REGISTER_DOC = ("The register of rental housing and the floating population, in the same "
+                 "scope as the pages: a department reads the fields its lists give it "
+                 "(403 without a list of this kind).")
+
+
+def _register_paths() -> dict:
+    def listing(key: str, summary: str) -> dict:
+        return {"get": {
+            "summary": summary, "description": _REGISTER_DOC, "tags": ["register"],
+            "security": BEARER, "parameters": _SYNC,
+            "responses": {"200": _json({"type": "object", "properties": {
+                "total": {"type": "integer"}, "limit": {"type": "integer"},
+                "offset": {"type": "integer"},
+                key: {"type": "array", "items": _REGISTER_ROW}}}, "A page, oldest change first"),
+                **_errors(400, 401, 403)}}}
+
+    return {
+        "/api/v1/register/properties": listing("properties", "Rental properties (出租屋)"),
+        "/api/v1/register/residents": listing(
+            "residents", "Residents of the floating population (流动人员), where they live "
+                         "now or last lived"),
+        "/api/v1/register/properties/{property_id}": {"get": {
+            "summary": "One property (the link unit webhooks send with a register event)",
+            "description": _REGISTER_DOC, "tags": ["register"], "security": BEARER,
+            "parameters": [{"name": "property_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "property": _REGISTER_ROW}}, "The property"), **_errors(401, 403, 404)}}},
+    }
+
+
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -226,7 +272,7 @@ def document() -> dict:
                                 "scope and work them with the workbench's actions. A case "
                                 "outside your scope answers 404."},
         "servers": [{"url": "/"}],
-        "paths": _paths(),
+        "paths": _paths() | _register_paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -23,10 +23,12 @@ the API the token's user); nothing here imports the views.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import g, has_request_context
 from sqlalchemy import Select, exists, select
 
-from cases.models import Assignment, Case, OrgUnit
+from cases.models import Assignment, Case, OrgUnit, UnitKind
 from cases.models.users import UNIT_ROLES, Role, User
 from core.db import db
 
@@ -95,3 +97,55 @@ def may_see_unit(user: User, unit_id: int) -> bool:
     it)? The pages about a unit (its evaluation) decide which roles ask."""
     ids = unit_ids(user)
     return ids is None or unit_id in ids
+
+
+# -- the register of rental housing and the floating population -------------------
+#
+# - administrators and supervisors: the whole register (ID numbers masked);
+# - grid staff: their grid;
+# - street and community staff (and heads): their area, the units below theirs;
+# - a department's staff: the slices of the whole register that the
+#   departments' table gives their department (register.views), nothing else;
+# - operators, dispatchers and evaluators: none.
+
+REGISTER_DISTRICT = frozenset({Role.SUPERVISOR, Role.ADMIN})
+REGISTER_ROLES = REGISTER_DISTRICT | UNIT_ROLES | {Role.GRID_STAFF}
+
+
+@dataclass(frozen=True)
+class RegisterScope:
+    kind: str  # "district" | "area" | "grid" | "department"
+    area: frozenset[int] | None  # the units whose register is read; None: all
+    unit_id: int | None
+
+    @property
+    def by_area(self) -> bool:
+        """Reads properties and residents by place (not through a department's slices)."""
+        return self.kind != "department"
+
+    def covers(self, *unit_ids: int | None) -> bool:
+        """Does the area hold a place of these units (a property's street,
+        community and grid)?"""
+        if not self.by_area:
+            return False
+        return self.area is None or any(u in self.area for u in unit_ids if u is not None)
+
+
+def register_scope(user: User) -> RegisterScope | None:
+    """What part of the register the user reads; None: none of it."""
+    if user.role in REGISTER_DISTRICT:
+        return RegisterScope("district", None, user.unit_id)
+    if user.unit is None:
+        return None
+    if user.role is Role.GRID_STAFF and user.unit.kind is UnitKind.GRID:
+        return RegisterScope("grid", frozenset({user.unit_id}), user.unit_id)
+    if user.role not in UNIT_ROLES:
+        return None
+    kind = user.unit.kind
+    if kind is UnitKind.DEPARTMENT:
+        return RegisterScope("department", None, user.unit_id)
+    if kind in (UnitKind.STREET, UnitKind.COMMUNITY):
+        return RegisterScope("area", frozenset(_units_below(user.unit_id)), user.unit_id)
+    if kind is UnitKind.DISTRICT:
+        return RegisterScope("district", None, user.unit_id)
+    return None

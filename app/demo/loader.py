@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.demo.register import load_register
 from cases.models import (
     AddressEntry,
     Category,
@@ -29,12 +30,15 @@ DEMO_PASSWORD = "xietong-demo"
 def load_demo(path: Path = DATA, password: str = DEMO_PASSWORD) -> dict[str, int]:
     """Load (or top up) the demo district; returns how many rows were added."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    added = {"units": 0, "addresses": 0, "categories": 0, "rules": 0, "users": 0}
+    added = {"units": 0, "addresses": 0, "categories": 0, "rules": 0, "users": 0,
+             "register_views": 0}
     units = _load_units(data, added)
     categories = _load_categories(data["categories"], added)
     _load_addresses(data["addresses"], units, added)
     _load_rules(data["routing"], categories, units, added)
     _load_users(data["users"], units, password, added)
+    db.session.flush()
+    load_register(data["register"], units, password, added)  # grids, grid staff, views
     db.session.commit()
     return added
 

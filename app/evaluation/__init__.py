@@ -176,6 +176,9 @@ def _cases_query():
 @bp.get("/cases")
 @login_required
 def cases_page():
+    measure = BY_CODE.get(request.args.get("measure", ""))
+    if measure is not None and measure.source == "register":  # its rows are the register's
+        return redirect(url_for("register.measure_rows", **request.args))
     try:
         unit, measure, period, query, met = _cases_query()
     except BadParameter as e:

@@ -210,7 +210,8 @@ def unit_choices() -> list[OrgUnit]:
     """Units a case can be with: streets, communities and departments."""
     return list(db.session.scalars(
         select(OrgUnit)
-        .where(OrgUnit.active.is_(True), OrgUnit.kind != UnitKind.DISTRICT)
+        .where(OrgUnit.active.is_(True),
+               OrgUnit.kind.not_in([UnitKind.DISTRICT, UnitKind.GRID]))
         .order_by(OrgUnit.kind, OrgUnit.code)
     ))
 

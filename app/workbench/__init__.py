@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
+from app.register import links as register_links
 from app.workbench import listing
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
 from cases import access, operations
@@ -42,6 +43,8 @@ def index():
         return redirect(url_for("console.index"))
     if current_user.role is Role.EVALUATOR:  # the evaluation office reads figures
         return redirect(url_for("evaluation.index"))
+    if current_user.role is Role.GRID_STAFF:  # grid staff keep the register, work no cases
+        return redirect(url_for("register.home"))
     if not scope.may_use_cases(current_user):
         abort(403)
     tab, form, filters = listing.read_filters(request.args, current_user)
@@ -110,6 +113,7 @@ def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
         **merging.page_context(case),
         **rejecting.page_context(case, posted.get("reject_form")),
         **next_step_context(case, mine),
+        **register_links.case_context(case, current_user),
     }
     _put_back(context, posted)
     return render_template("workbench/case.html", **context), status

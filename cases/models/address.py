@@ -1,4 +1,5 @@
-"""The address directory: road number ranges and compounds -> community."""
+"""The address directory: road number ranges and compounds -> community (and,
+for the register, the grid within it)."""
 
 from __future__ import annotations
 
@@ -43,8 +44,12 @@ class AddressEntry(db.Model):
     parity: Mapped[Parity] = mapped_column(enum_type(Parity), default=Parity.ALL)
     compound: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    # The grid (网格) of the community the entry lies in, when the register
+    # has placed it; routing ignores it (cases go to communities, not grids).
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
 
-    community: Mapped[OrgUnit] = relationship()
+    community: Mapped[OrgUnit] = relationship(foreign_keys=[community_id])
+    grid: Mapped[OrgUnit | None] = relationship(foreign_keys=[grid_id])
 
     def covers(self, number: int) -> bool:
         if self.number_from is None or self.number_to is None:

@@ -1,4 +1,10 @@
-"""The org tree: district -> street -> community, departments beside them."""
+"""The org tree: district -> street -> community -> grid, departments beside
+the streets.
+
+Grids (网格, about 200 households each) are the smallest unit: each has its
+grid staff, who keep the register of rental housing and the floating
+population (register/). No case is routed to a grid: an address resolves to
+its community, and routing rules name streets, communities and departments."""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ class UnitKind(enum.StrEnum):
     STREET = "street"
     COMMUNITY = "community"
     DEPARTMENT = "department"
+    GRID = "grid"
 
 
 UNIT_KIND_LABELS = {
@@ -24,6 +31,7 @@ UNIT_KIND_LABELS = {
     UnitKind.STREET: _l("Street"),
     UnitKind.COMMUNITY: _l("Community"),
     UnitKind.DEPARTMENT: _l("Department"),
+    UnitKind.GRID: _l("Grid"),
 }
 # The kinds of unit the evaluation ranks, as the heading of their ranking.
 UNIT_KIND_PLURAL_LABELS = {
@@ -41,6 +49,7 @@ PARENT_KIND: dict[UnitKind, UnitKind | None] = {
     UnitKind.STREET: UnitKind.DISTRICT,
     UnitKind.DEPARTMENT: UnitKind.DISTRICT,
     UnitKind.COMMUNITY: UnitKind.STREET,
+    UnitKind.GRID: UnitKind.COMMUNITY,
 }
 
 

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cases.models.org import OrgUnit
+from cases.models.org import OrgUnit, UnitKind
 from core.clock import now
 from core.db import db
 from core.types import UTCDateTime, enum_type
@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
+    GRID_STAFF = "grid_staff"  # 网格员: keeps one grid's register, visits its rental flats
 
 
 ROLE_LABELS = {
@@ -36,6 +37,7 @@ ROLE_LABELS = {
     Role.SUPERVISOR: _l("Supervisor"),
     Role.EVALUATOR: _l("Evaluator"),
     Role.ADMIN: _l("Administrator"),
+    Role.GRID_STAFF: _l("Grid staff"),
 }
 
 
@@ -43,6 +45,11 @@ ROLE_LABELS = {
 DISTRICT_WIDE = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 # Roles that sign for and resolve their own unit's assignments.
 UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_HEAD})
+# The kind of unit a role must belong to, where it must (grid staff: a grid;
+# a grid is no unit for the roles that work cases, since none is routed there).
+ROLE_UNIT_KIND = {Role.GRID_STAFF: UnitKind.GRID}
+# Roles that cannot be without a unit.
+NEEDS_UNIT = UNIT_ROLES | frozenset(ROLE_UNIT_KIND)
 
 
 class User(UserMixin, db.Model):

@@ -147,7 +147,8 @@ def queue(case: Case, event: CaseEvent, key: str, channel: str, recipient: str,
 
 # -- staff -------------------------------------------------------------------
 
-def _preferences(unit_id: int | None, *, supervisors: bool = False) -> list[StaffPreference]:
+def staff_preferences(unit_id: int | None, *,
+                      supervisors: bool = False) -> list[StaffPreference]:
     """The chosen channels of the unit's active staff (and the supervisors)."""
     query = (select(StaffPreference).join(User, User.id == StaffPreference.user_id)
              .where(User.active.is_(True), StaffPreference.channel != StaffChannel.NONE))
@@ -171,7 +172,7 @@ def _staff_values(case: Case, unit: OrgUnit | None, due: datetime | None, level:
 
 def _on_assignment(assignment: Assignment) -> None:
     """New assignment: after the deadlines are set (escalation connects first)."""
-    prefs = _preferences(assignment.unit_id)
+    prefs = staff_preferences(assignment.unit_id)
     if not prefs:
         return
     case = assignment.case
@@ -207,7 +208,7 @@ def notify_staff_of_timers(window_hours: int = 24) -> int:
         due = event.data.get("deadline_at")
         values = _staff_values(event.case, _unit(event),
                                datetime.fromisoformat(due) if due else None, level)
-        for pref in _preferences(event.actor_unit_id, supervisors=level >= 2):
+        for pref in staff_preferences(event.actor_unit_id, supervisors=level >= 2):
             try:
                 with db.session.begin_nested():
                     queue(event.case, event, key, pref.channel.value, pref.address, values,

@@ -129,6 +129,16 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
             "{{ level }}. {{ case_url }}"),
          _l("Case {{ number }} of {{ unit }} missed its deadline ({{ due }}) and is escalated "
             "to level {{ level }}.\n\n{{ case_url }}\n")),
+    # The register: a resident registered after the 3 working days (no name,
+    # no ID number in a message: the page behind the link shows them).
+    Kind("register_late", "staff", _l("Late registration (grid staff and community)"),
+         ("address", "arrived", "registered", "due", "property_url"),
+         _l("Late registration at {{ address }}"),
+         _l("Late registration at {{ address }}: arrived {{ arrived }}, registered "
+            "{{ registered }} (due {{ due }}). Please follow up. {{ property_url }}"),
+         _l("A resident of {{ address }} who arrived on {{ arrived }} was registered on "
+            "{{ registered }}, after the 3 working days (due {{ due }}). Please follow it "
+            "up with the landlord.\n\n{{ property_url }}\n")),
 )}
 
 

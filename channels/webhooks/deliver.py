@@ -97,6 +97,8 @@ def iso(dt: datetime | None) -> str | None:
 
 
 def payload(delivery: WebhookDelivery) -> dict:
+    if delivery.register_event is not None:
+        return register_payload(delivery)
     e, case = delivery.event, delivery.case
     lead = case.lead_assignment
     return {
@@ -108,6 +110,26 @@ def payload(delivery: WebhookDelivery) -> dict:
                  "lead_unit": lead.unit.code if lead else None,
                  "url": f"/api/v1/cases/{case.tracking_number}"},
     }
+
+
+def register_payload(delivery: WebhookDelivery) -> dict:
+    """A change of the register: what happened to which property, and where
+    to read it (the API, in the receiver's own scope). No names and no ID
+    numbers travel: the receiver asks the API, which applies the scope."""
+    e = delivery.register_event
+    return {
+        "delivery": delivery.id,
+        "unit": delivery.webhook.unit.code,
+        "register_event": {"id": e.id, "kind": e.kind.value, "at": iso(e.at),
+                           "resident": e.resident_id, "data": _public_data(e.data or {})},
+        "property": {"id": e.property_id,
+                     "url": f"/api/v1/register/properties/{e.property_id}"},
+    }
+
+
+def _public_data(data: dict) -> dict:
+    """The event's data without the free text a person typed (an address is kept)."""
+    return {k: v for k, v in data.items() if k not in {"note", "reason", "message"}}
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -16,6 +16,7 @@ from cases.models import Case, CaseEvent, OrgUnit
 from core.clock import now
 from core.db import db
 from core.types import UTCDateTime, enum_type
+from register.models import RegisterEvent
 
 
 def valid_url(url: str) -> bool:
@@ -60,18 +61,23 @@ WEBHOOK_DELIVERY_LABELS = {
 
 
 class WebhookDelivery(db.Model):
-    """One event for one webhook: the delivery log (attempts, last answer)."""
+    """One event for one webhook: the delivery log (attempts, last answer).
+    The event is a case's, or the register's (a change of a rental property
+    or its residents): one delivery mechanism for both."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         # A retry or a second run never queues the same event twice for one receiver.
         sa.UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_event"),
+        sa.UniqueConstraint("webhook_id", "register_event_id",
+                            name="uq_webhook_deliveries_register_event"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(sa.ForeignKey("webhooks.id"), index=True)
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("case_events.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_events.id"))
+    register_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("register_events.id"))
     status: Mapped[DeliveryStatus] = mapped_column(
         enum_type(DeliveryStatus), default=DeliveryStatus.PENDING, index=True
     )
@@ -85,5 +91,18 @@ class WebhookDelivery(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     webhook: Mapped[Webhook] = relationship()
-    case: Mapped[Case] = relationship()
-    event: Mapped[CaseEvent] = relationship()
+    case: Mapped[Case | None] = relationship()
+    event: Mapped[CaseEvent | None] = relationship()
+    register_event: Mapped[RegisterEvent | None] = relationship()
+
+    @property
+    def subject(self) -> str:
+        """What the delivery is about, for the log: the case's number or the property."""
+        if self.case is not None:
+            return self.case.tracking_number
+        return f"register:{self.register_event.property_id}" if self.register_event else ""
+
+    @property
+    def kind(self) -> str:
+        event = self.event or self.register_event
+        return event.kind.value if event is not None else ""

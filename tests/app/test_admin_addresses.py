@@ -83,7 +83,8 @@ def test_a_new_road_range_routes_the_next_case(admin, make_case, work):
     assert (row.actor_label, row.action, row.target_id) == (
         "admin", AuditAction.CREATE, str(made.id))
     assert row.after == {"road": "新港东路", "number_from": 1, "number_to": 199,
-                         "parity": "all", "compound": None, "community": "huangpu-gangwan"}
+                         "parity": "all", "compound": None, "community": "huangpu-gangwan",
+                         "grid": None}
     assert "新港东路" in page(admin, "/admin/addresses?community=huangpu-gangwan")
 
     after = make_case(category_code="rental-safety", address_text="新港东路８号")
@@ -112,7 +113,9 @@ def test_editing_an_entry_moves_the_next_case(admin, make_case, work):
     assert response.status_code == 302
     [row] = audit_rows("address_entry")
     assert row.action is AuditAction.UPDATE
-    assert row.changed() == [("community", "huangpu-dongyuan", "huangpu-yigang")]
+    # The entry leaves its old community's grid (the demo places entries in grids).
+    assert row.changed() == [("community", "huangpu-dongyuan", "huangpu-yigang"),
+                             ("grid", "huangpu-dongyuan-g1", None)]
     case = make_case(category_code="rental-safety", address_text="港湾路15号")
     work()
     assert lead_of(case) == "huangpu-yigang"

@@ -13,7 +13,8 @@ from tests.support import login
 # A demo user of every role.
 USERS = {Role.OPERATOR: "operator", Role.DISPATCHER: "dispatcher",
          Role.UNIT_STAFF: "huangpu-staff", Role.UNIT_HEAD: "huangpu-head",
-         Role.SUPERVISOR: "supervisor", Role.EVALUATOR: "evaluator", Role.ADMIN: "admin"}
+         Role.SUPERVISOR: "supervisor", Role.EVALUATOR: "evaluator", Role.ADMIN: "admin",
+         Role.GRID_STAFF: "huangpu-dongyuan-g1"}
 
 
 def bearer(token: str) -> dict:

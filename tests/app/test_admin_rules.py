@@ -62,7 +62,7 @@ def units_of(case) -> tuple[str | None, list[str]]:
 
 def test_the_list_and_a_categorys_rules(admin):
     html = page(admin, "/admin/rules")
-    assert html.count('id="rule-') == 24  # the demo's rules, on one page
+    assert html.count('id="rule-') == 29  # the demo's rules (5 for the register), on one page
     only_noise = page(admin, "/admin/rules?category=noise")
     assert only_noise.count('id="rule-') == 2
     assert admin.get("/admin/rules?category=no-such").status_code == 404

@@ -60,7 +60,7 @@ def test_units_keep_the_good_rows_and_report_each_bad_one_by_line(run):
     assert result.exit_code == 1
     assert bad_lines(result.output) == [
         'line 5: code "bad code" may hold only letters, digits, ".", "_" and "-"',
-        'line 7: kind "village" is not one of district, street, community, department',
+        'line 7: kind "village" is not one of district, street, community, department, grid',
         'line 8: parent unit code "nowhere" is unknown',
         'line 9: parent "huangpu" is a district; a community belongs under a street',
         'line 10: unit code "lianhe-dongzhong" already appears on line 2',
@@ -140,7 +140,7 @@ def test_users_are_imported_and_can_sign_in(run, client):
     assert result.exit_code == 1
     assert bad_lines(result.output) == [
         'line 4: role "clerk" is not one of operator, dispatcher, unit_staff, unit_head, '
-        "supervisor, evaluator, admin",
+        "supervisor, evaluator, admin, grid_staff",
         "line 5: role unit_head needs a unit",
         'line 6: unit code "nowhere" is unknown',
         "line 7: the password needs at least 8 characters",

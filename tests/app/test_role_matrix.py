@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -40,7 +41,9 @@ from cases.models.users import UNIT_ROLES, Role, User
 from channels.intake import Intake, accept
 from core.db import db
 from core.web import limiter
+from register.models import Residency
 from tests.conftest import _test_config, _truncate, redis_conn
+from tests.register.support import id_number, make_property, register
 from tests.support import login
 
 ALL_STAFF = frozenset(Role)
@@ -52,6 +55,11 @@ CALLERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN
 CONSOLE = frozenset({Role.OPERATOR, Role.ADMIN})
 EVALUATION = frozenset({Role.EVALUATOR, Role.SUPERVISOR, Role.ADMIN})
 ADMIN = frozenset({Role.ADMIN})
+# The register: who reads it by place, who changes it (supervisors read).
+REGISTER = UNIT | SUPERVISORS | {Role.GRID_STAFF}
+REGISTER_WRITERS = UNIT | ADMIN | {Role.GRID_STAFF}
+GRID_STAFF = frozenset({Role.GRID_STAFF})
+NOBODY = frozenset()  # no demo role of the matrix (a department with the right: tests/app/register)
 
 # The demo users who play each role.
 USERS = {
@@ -62,6 +70,7 @@ USERS = {
     Role.SUPERVISOR: "supervisor",
     Role.EVALUATOR: "evaluator",
     Role.ADMIN: "admin",
+    Role.GRID_STAFF: "huangpu-dongyuan-g1",  # grid 1 of community huangpu-dongyuan
 }
 ANONYMOUS = "anonymous"
 
@@ -84,6 +93,7 @@ class Access:
     acts: bool = False
     api: str | None = None
     query: dict = field(default_factory=dict)
+    prop: str | None = None  # "scoped": a property (or its resident) in or out of the area
 
 
 PUBLIC = Access(None)  # citizens, the public statistics, health, static files
@@ -99,6 +109,11 @@ def _api_action() -> Access:
 
 
 EVALUATED_UNIT = {"unit": "huangpu-street", "measure": "received"}
+
+
+def _register(roles: frozenset[Role] = REGISTER) -> Access:
+    return Access(roles, prop="scoped")
+
 
 ACCESS: dict[str, Access] = {
     # the public side
@@ -164,6 +179,38 @@ ACCESS: dict[str, Access] = {
     "evaluation.weights_page": Access(ADMIN),
     "outbox_api.outbox": Access(ADMIN, api="session"),
     # the REST API
+    # the register of rental housing and the floating population
+    "register.home": Access(REGISTER),
+    "register.properties_list": Access(REGISTER),
+    "register.property_page": _register(),
+    "register.property_new": Access(REGISTER_WRITERS),
+    "register.property_edit": _register(REGISTER_WRITERS),
+    "register.resident_new": _register(REGISTER_WRITERS),
+    "register.resident_page": _register(),
+    "register.leave": _register(REGISTER_WRITERS),
+    "register.follow_up": _register(REGISTER_WRITERS),
+    "register.search": Access(REGISTER),
+    "register.late_registrations": Access(REGISTER),
+    "register.round": Access(GRID_STAFF),
+    "register.visit": _register(GRID_STAFF),
+    "register.check_finding": Access(GRID_STAFF),
+    "register.photo": Access(REGISTER),
+    "register.lists_index": Access(REGISTER),
+    "register.dashboard": Access(REGISTER),
+    "register.measure_rows": Access(EVALUATION | {Role.UNIT_HEAD}, query={
+        "unit": "huangpu-street", "measure": "registered_on_time"}),
+    "register.list_page": Access(REGISTER),
+    "register.list_export": Access(REGISTER),
+    "register.property_code": _register(REGISTER_WRITERS),
+    "register.property_sticker": _register(REGISTER_WRITERS),
+    # the landlord's form: the printed property code is its credential
+    "register_public.landlord": PUBLIC, "register_public.register_tenant": PUBLIC,
+    "register_public.done": PUBLIC,
+    "register.reveal_resident": Access(NOBODY),
+    "register.reveal_landlord": Access(NOBODY),
+    "api.register_properties": Access(REGISTER, api="token"),
+    "api.register_residents": Access(REGISTER, api="token"),
+    "api.register_property": Access(REGISTER, api="token", prop="scoped"),
     "api.list_cases": Access(READERS, api="token"),
     "api.get_case": Access(READERS, case="scoped", api="token"),
     **{f"api.{name}": _api_action() for name in (
@@ -173,12 +220,13 @@ ACCESS: dict[str, Access] = {
     "api.reverse_rejection": Access(SUPERVISORS, case="any", api="token"),
 }
 # Every page of these blueprints is for administrators, whatever is added later.
-ADMIN_BLUEPRINTS = ("admin", "time_admin", "notify_admin")
+ADMIN_BLUEPRINTS = ("admin", "time_admin", "notify_admin", "register_admin")
 
 # URL arguments that are not cases: a value that reaches the checks.
 ARGUMENTS = {
     "code": "huangpu-street", "fmt": "csv", "response_format": "json",
     "filename": "css/xietong.css", "locale": "zh_CN",
+    "name": "residents",  # a list of the register
 }
 MISSING_ID = 987654  # ids need not exist: the role is checked before the row is looked up
 
@@ -207,7 +255,15 @@ WHO = [ANONYMOUS, *Role]
 
 
 def _variants(access: Access, who) -> list[str]:
-    """Which cases a role is tried with: in scope, out of scope, a sub-unit's."""
+    """Which cases a role is tried with: in scope, out of scope, a sub-unit's;
+    or which property: in the area, in another grid of the same community,
+    in another street."""
+    if access.prop == "scoped" and who != ANONYMOUS and who in access.roles:
+        if who is Role.GRID_STAFF:
+            return ["in", "grid_out"]
+        if who in (Role.UNIT_STAFF, Role.UNIT_HEAD):
+            return ["in", "out"]
+        return ["in"]
     if access.case != "scoped" or who == ANONYMOUS or who not in access.roles:
         return ["in"]
     if who is Role.UNIT_STAFF:
@@ -261,6 +317,26 @@ class District:
     attachments: dict[str, int]
     cookies: dict[Role, str]
     tokens: dict[Role, str]
+    # The register, by variant: in the grid and street of the matrix's users,
+    # in another grid of the same community, in another street.
+    properties: dict[str, int] = field(default_factory=dict)
+    stays: dict[str, Residency] = field(default_factory=dict)
+
+
+# The register's properties by variant, and their resident's name (which a
+# refused answer must not hold).
+PROPERTIES = {"in": "港湾路15号302房", "grid_out": "东苑小区3栋101房", "out": "石化路8号201房"}
+RESIDENT_NAMES = {"in": "矩阵租客甲", "grid_out": "矩阵租客乙", "out": "矩阵租客丙"}
+
+
+def _register_district() -> tuple[dict[str, int], dict[str, Residency]]:
+    props, stays = {}, {}
+    for n, (variant, address) in enumerate(PROPERTIES.items()):
+        prop = make_property(address)
+        props[variant] = prop.id
+        stays[variant] = register(prop, name=RESIDENT_NAMES[variant],
+                                  number=id_number(seq=500 + n), arrived_on=date(2026, 1, 5))
+    return props, stays
 
 
 def _case(kind: str, dispatcher: User) -> tuple[Case, int]:
@@ -284,6 +360,7 @@ def district(app):
         load_demo()
         users = {u.username: u for u in db.session.scalars(select(User))}
         made = {kind: _case(kind, users["dispatcher"]) for kind in DESCRIPTIONS}
+        props, stays = _register_district()
         cookies, tokens = {}, {}
         for role, username in USERS.items():
             cookies[role] = _session_cookie(app, username)
@@ -291,7 +368,7 @@ def district(app):
             assert result.exit_code == 0, result.output
             tokens[role] = result.stdout.strip().splitlines()[-1]
         yield District({k: c for k, (c, _) in made.items()},
-                       {k: a for k, (_, a) in made.items()}, cookies, tokens)
+                       {k: a for k, (_, a) in made.items()}, cookies, tokens, props, stays)
         db.session.rollback()
         db.session.remove()
 
@@ -314,8 +391,9 @@ def _counts() -> tuple[int, int]:
             db.session.scalar(select(func.count()).select_from(CaseEvent)))
 
 
-def _path(rule: str, district: District, kind: str) -> str:
+def _path(rule: str, district: District, kind: str, variant: str = "in") -> str:
     path = rule
+    place = variant if variant in PROPERTIES else "in"
     for part in rule.split("<")[1:]:
         spec = part.split(">")[0]
         converter, _, name = spec.rpartition(":")
@@ -323,6 +401,12 @@ def _path(rule: str, district: District, kind: str) -> str:
             value = district.cases[kind].tracking_number
         elif name == "attachment_id":
             value = district.attachments[kind]
+        elif name == "property_id":
+            value = district.properties[place]
+        elif name == "resident_id":
+            value = district.stays[place].resident_id
+        elif name == "residency_id":
+            value = district.stays[place].id
         elif converter == "int":
             value = MISSING_ID
         else:
@@ -360,7 +444,7 @@ def _request(app, district, access: Access, method: str, path: str, who):
 def test_matrix(app, district, endpoint, method, rule, who, variant):
     access = access_for(endpoint)
     kind = TARGET.get((who, variant), "street")
-    path = _path(rule, district, kind)
+    path = _path(rule, district, kind, variant)
     if access.roles is None:  # public, or a credential of its own: never a sign-in page
         if method == "GET":
             response = _request(app, district, access, method, path, ANONYMOUS)
@@ -385,6 +469,10 @@ def test_matrix(app, district, endpoint, method, rule, who, variant):
         assert status in expected, f"{USERS[who]} got {status} on {method} {path}"
         assert DESCRIPTIONS[kind] not in body
         assert before is None or _counts() == before, "a refused request changed the cases"
+        return
+    if variant in ("out", "grid_out") and access.prop == "scoped":
+        assert status == (404 if access.api == "token" else 403), status
+        assert RESIDENT_NAMES[variant] not in body and PROPERTIES[variant] not in body
         return
     if variant == "out":
         assert status == (404 if access.api == "token" else 403), status

@@ -8,9 +8,9 @@ columns.
 """
 
 from app.admin.imports.addresses import import_addresses
-from app.admin.imports.common import ImportFileError, ImportResult, Row, read_csv
+from app.admin.imports.common import ImportFileError, ImportResult, Row, read_csv, read_table
 from app.admin.imports.units import import_units
 from app.admin.imports.users import import_users
 
 __all__ = ["ImportFileError", "ImportResult", "Row", "import_addresses", "import_units",
-           "import_users", "read_csv"]
+           "import_users", "read_csv", "read_table"]

@@ -32,12 +32,12 @@ from core.db import db
 
 COLUMNS = Columns(
     required=("community",),
-    optional=("parity",),
+    optional=("parity", "grid"),
     any_of=(("road", "from", "to"), ("compound",)),
     aliases={"number_from": "from", "number_to": "to", "道路": "road", "路名": "road",
              "起号": "from", "起始门牌": "from", "止号": "to", "终止门牌": "to",
              "单双号": "parity", "小区": "compound", "社区": "community",
-             "社区编码": "community"},
+             "社区编码": "community", "网格": "grid", "网格编码": "grid"},
 )
 PARITIES = {p.value: p for p in Parity} | {
     "全部": Parity.ALL, "全": Parity.ALL, "单号": Parity.ODD, "单": Parity.ODD,
@@ -53,6 +53,7 @@ Key = tuple[str, int, int, Parity] | tuple[str]
 class AddressRow:
     key: Key
     community: str
+    grid: str | None = None  # None: the column is absent; "": no grid
 
     def fields(self) -> dict:
         if len(self.key) == 1:
@@ -70,8 +71,9 @@ def parse(row: Row) -> AddressRow:
     compound = check_length("compound", row.get("compound"), 100)
     if road and compound:
         raise RowError("give either a road with from and to, or a compound, not both")
+    grid = row.get("grid") if row.has("grid") else None
     if compound:
-        return AddressRow((compound,), community)
+        return AddressRow((compound,), community, grid)
     if not road:
         raise RowError("give a road with from and to, or a compound")
     number_from, number_to = _number(row, "from"), _number(row, "to")
@@ -81,7 +83,7 @@ def parse(row: Row) -> AddressRow:
     if parity is None:
         raise RowError(f'parity "{row.get("parity")}" is not one of all, odd, even '
                        "(全部, 单号, 双号)")
-    return AddressRow((road, number_from, number_to, parity), community)
+    return AddressRow((road, number_from, number_to, parity), community, grid)
 
 
 def _number(row: Row, name: str) -> int:
@@ -100,20 +102,24 @@ class AddressImporter(Importer):
     def __init__(self) -> None:
         self.parsed: dict[int, AddressRow] = {}
         self.units: dict[str, tuple[int, UnitKind]] = {}
-        self.entries: dict[Key, tuple[int | None, int]] = {}  # key -> (id, community id)
+        self.parents: dict[int, int | None] = {}  # unit id -> parent id
+        # key -> (id, community id, grid id)
+        self.entries: dict[Key, tuple[int | None, int, int | None]] = {}
 
     def load(self) -> None:
-        self.units = {code: (id_, kind) for code, id_, kind in db.session.execute(
-            select(OrgUnit.code, OrgUnit.id, OrgUnit.kind))}
+        rows = db.session.execute(
+            select(OrgUnit.code, OrgUnit.id, OrgUnit.kind, OrgUnit.parent_id)).all()
+        self.units = {code: (id_, kind) for code, id_, kind, _parent in rows}
+        self.parents = {id_: parent for _code, id_, _kind, parent in rows}
         self.entries = {}
         for entry in db.session.execute(
             select(AddressEntry.id, AddressEntry.road, AddressEntry.number_from,
                    AddressEntry.number_to, AddressEntry.parity, AddressEntry.compound,
-                   AddressEntry.community_id).order_by(AddressEntry.id)
+                   AddressEntry.community_id, AddressEntry.grid_id).order_by(AddressEntry.id)
         ):
             key: Key = ((entry.compound,) if entry.compound is not None else
                         (entry.road, entry.number_from, entry.number_to, entry.parity))
-            self.entries.setdefault(key, (entry.id, entry.community_id))
+            self.entries.setdefault(key, (entry.id, entry.community_id, entry.grid_id))
 
     def plan(self, rows: Sequence[Row], result: ImportResult) -> list[Row]:
         parsed = parse_unique(rows, result, parse, lambda spec: spec.key,
@@ -129,20 +135,35 @@ class AddressImporter(Importer):
         if kind is not UnitKind.COMMUNITY:
             raise RowError(f'unit "{spec.community}" is a {kind.value}, not a community')
         known = self.entries.get(spec.key)
+        grid_id = self._grid(spec, community_id, known)
         if known is None:
-            db.session.add(AddressEntry(community_id=community_id, **spec.fields()))
-            self.entries[spec.key] = (None, community_id)
+            db.session.add(AddressEntry(community_id=community_id, grid_id=grid_id,
+                                        **spec.fields()))
+            self.entries[spec.key] = (None, community_id, grid_id)
             return Outcome.CREATED
-        entry_id, old_community = known
-        if old_community == community_id:
+        entry_id, old_community, old_grid = known
+        if (old_community, old_grid) == (community_id, grid_id):
             return Outcome.UNCHANGED
         if entry_id is None:  # cannot happen: keys are unique in a file
             raise RowError("the same address twice in one batch")
         db.session.execute(update(AddressEntry).where(AddressEntry.id == entry_id)
-                           .values(community_id=community_id))
+                           .values(community_id=community_id, grid_id=grid_id))
         forget_directory()  # a bulk UPDATE passes by the ORM hook that would say so
-        self.entries[spec.key] = (entry_id, community_id)
+        self.entries[spec.key] = (entry_id, community_id, grid_id)
         return Outcome.UPDATED
+
+    def _grid(self, spec: AddressRow, community_id: int, known) -> int | None:
+        """The row's grid (absent: the entry's own, if it stays in its community)."""
+        if spec.grid is None:
+            return known[2] if known is not None and known[1] == community_id else None
+        if not spec.grid:
+            return None
+        if spec.grid not in self.units or self.units[spec.grid][1] is not UnitKind.GRID:
+            raise RowError(f'grid "{spec.grid}" is not a grid\'s unit code')
+        grid_id = self.units[spec.grid][0]
+        if self.parents.get(grid_id) != community_id:
+            raise RowError(f'grid "{spec.grid}" does not lie in community "{spec.community}"')
+        return grid_id
 
 
 def import_addresses(rows: Iterable[Row], actor_label: str, *, source: str = "addresses.csv",

@@ -1,5 +1,6 @@
 """What every CSV import shares: reading the file (UTF-8 with or without the
-BOM Excel writes, or GB18030 from a Chinese Excel), checking its header, and
+BOM Excel writes, or GB18030 from a Chinese Excel; or an XLSX workbook's
+first sheet, row numbers as lines), checking its header, and
 running the rows in batches so that one bad row never costs the good ones.
 
 An import is forgiving row by row and strict about the file: a file whose
@@ -13,10 +14,14 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import zipfile
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import NamedTuple, TypeVar
 
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.exc import DBAPIError
 
 from app.admin.audit import AuditAction, record
@@ -145,6 +150,53 @@ def read_csv(data: bytes, columns: Columns) -> CsvFile:
         raise ImportFileError("the file is empty; the first line must name the columns")
     ignored = [name for name in header if name and name not in columns.known]
     return CsvFile(rows, ignored)
+
+
+def read_xlsx(data: bytes, columns: Columns) -> CsvFile:
+    """The first sheet of an Excel workbook, read as a CSV file is: the first
+    non-empty row names the columns, and each row keeps its sheet row number
+    as its line. Dates become YYYY-MM-DD, whole numbers lose their ".0"."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ImportFileError("the file is not an Excel workbook (.xlsx)") from None
+    sheet = book.worksheets[0]
+    header: list[str] | None = None
+    rows: list[Row] = []
+    for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        texts = [_cell_text(cell) for cell in cells]
+        if not any(text.strip() for text in texts):
+            continue
+        if header is None:
+            header = [columns.canonical(text) for text in texts]
+            _check_header(header, columns)
+            continue
+        texts = texts + [""] * (len(header) - len(texts))
+        rows.append(Row(line, {name: text for name, text in zip(header, texts, strict=False)
+                               if name in columns.known}))
+    book.close()
+    if header is None:
+        raise ImportFileError("the sheet is empty; the first row must name the columns")
+    return CsvFile(rows, [name for name in header if name and name not in columns.known])
+
+
+def _cell_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def read_table(data: bytes, filename: str, columns: Columns) -> CsvFile:
+    """A CSV file, or an XLSX workbook by its name."""
+    if filename.lower().endswith(".xlsx"):
+        return read_xlsx(data, columns)
+    return read_csv(data, columns)
 
 
 def _check_header(header: list[str], columns: Columns) -> None:

@@ -42,6 +42,7 @@ KINDS = {kind.value: kind for kind in UnitKind} | {
     "区": UnitKind.DISTRICT, "街道": UnitKind.STREET, "镇": UnitKind.STREET,
     "社区": UnitKind.COMMUNITY, "村": UnitKind.COMMUNITY,
     "部门": UnitKind.DEPARTMENT, "职能部门": UnitKind.DEPARTMENT,
+    "网格": UnitKind.GRID,
 }
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FIELDS = ("name_zh", "name_en", "kind", "parent_id", "active")

@@ -27,8 +27,8 @@ from app.admin.imports.common import (
     parse_unique,
     run_import,
 )
-from cases.models import OrgUnit
-from cases.models.users import UNIT_ROLES, Role, User
+from cases.models import OrgUnit, UnitKind
+from cases.models.users import NEEDS_UNIT, ROLE_UNIT_KIND, Role, User
 from core.db import db
 
 COLUMNS = Columns(
@@ -81,11 +81,13 @@ class UserImporter(Importer):
     def __init__(self) -> None:
         self.parsed: dict[int, UserRow] = {}
         self.units: dict[str, int] = {}
+        self.grids: set[int] = set()
         self.passwords: dict[str, str] = {}  # generated for new users, by username
 
     def load(self) -> None:
-        rows = db.session.execute(select(OrgUnit.code, OrgUnit.id))
-        self.units = {code: id_ for code, id_ in rows}
+        rows = db.session.execute(select(OrgUnit.code, OrgUnit.id, OrgUnit.kind)).all()
+        self.units = {code: id_ for code, id_, _kind in rows}
+        self.grids = {id_ for _code, id_, kind in rows if kind is UnitKind.GRID}
 
     def plan(self, rows: Sequence[Row], result: ImportResult) -> list[Row]:
         parsed = parse_unique(
@@ -103,8 +105,12 @@ class UserImporter(Importer):
         spec = self.parsed[row.line]
         user = db.session.scalar(select(User).where(User.username == spec.username))
         unit_id = self._unit_id(spec, user)
-        if spec.role in UNIT_ROLES and unit_id is None:
+        if spec.role in NEEDS_UNIT and unit_id is None:
             raise RowError(f"role {spec.role.value} needs a unit")
+        if spec.role in ROLE_UNIT_KIND and unit_id not in self.grids:
+            raise RowError(f"role {spec.role.value} needs a grid as its unit")
+        if spec.role not in ROLE_UNIT_KIND and unit_id in self.grids:
+            raise RowError(f"a grid takes only {Role.GRID_STAFF.value} users")
         values = {
             "display_name": spec.display_name or (user.display_name if user and
                                                   spec.display_name is None else spec.username),

@@ -1,0 +1,66 @@
+"""Revealing a full ID number: an explicit action with a reason, by a
+department whose row of the departments' table allows it, written to the
+access log in the same transaction. The answer is the one page that holds
+the number; it is not cached."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template
+from flask_login import current_user
+
+from app.register import actor, bp, get_or_404, scope_or_403
+from app.register.forms import RevealForm
+from cases.errors import InvalidRequest
+from core.db import db
+from register import privacy
+from register.models import Property, Resident
+from register.views import may_reveal_landlords, may_reveal_residents
+
+
+def _no_store(page: str):
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _allowed(check) -> None:
+    scope = scope_or_403()
+    if scope.kind != "department" or not check(current_user.unit_id):
+        abort(403)
+
+
+@bp.route("/residents/<int:resident_id>/reveal", methods=["GET", "POST"])
+def reveal_resident(resident_id: int):
+    _allowed(may_reveal_residents)
+    resident = get_or_404(Resident, resident_id)
+    form = RevealForm()
+    number = None
+    if form.validate_on_submit():
+        try:
+            number = privacy.reveal_resident(actor(), resident, form.reason.data)
+        except InvalidRequest as exc:
+            db.session.rollback()
+            form.reason.errors = [exc.message]
+        else:
+            db.session.commit()
+    return _no_store(render_template("register/reveal.html", form=form, number=number,
+                                     who=resident.name, masked=resident.id_masked or ""))
+
+
+@bp.route("/properties/<int:property_id>/reveal-landlord", methods=["GET", "POST"])
+def reveal_landlord(property_id: int):
+    _allowed(may_reveal_landlords)
+    prop = get_or_404(Property, property_id)
+    form = RevealForm()
+    number = None
+    if form.validate_on_submit():
+        try:
+            number = privacy.reveal_landlord(actor(), prop, form.reason.data)
+        except InvalidRequest as exc:
+            db.session.rollback()
+            form.reason.errors = [exc.message]
+        else:
+            db.session.commit()
+    return _no_store(render_template("register/reveal.html", form=form, number=number,
+                                     who=prop.landlord_name,
+                                     masked=prop.landlord_id_masked or ""))
