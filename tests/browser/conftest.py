@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from werkzeug.serving import make_server
 
 from app import create_app
+from core.clock import SystemClock
 from tests.conftest import _test_config
 
 CHROMIUM = "/usr/bin/chromium"
@@ -91,3 +92,11 @@ def new_context(browser, live_server) -> Iterator[Callable[[], BrowserContext]]:
 @pytest.fixture
 def page(new_context) -> Page:
     return new_context().new_page()
+
+
+@pytest.fixture
+def shared_clock(clock, browser_app):
+    """The served app reads the test's frozen clock (Thursday 2026-11-26 10:00)."""
+    browser_app.extensions["clock"] = clock
+    yield clock
+    browser_app.extensions["clock"] = SystemClock()

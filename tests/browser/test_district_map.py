@@ -13,19 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.clock import SystemClock
 from escalation.jobs import sweep
 from tests.app.supervision.helpers import at
 
 DONGYUAN = (113.429, 23.088)  # a point inside 东苑社区 (黄埔街道)
-
-
-@pytest.fixture
-def shared_clock(clock, browser_app):
-    """The served app reads the test's frozen clock."""
-    browser_app.extensions["clock"] = clock
-    yield clock
-    browser_app.extensions["clock"] = SystemClock()
 
 
 @pytest.fixture
@@ -130,7 +121,8 @@ def test_the_evaluation_map_opens_the_cases_behind_a_communitys_figure(
     page: Page, offline, overdue_case
 ):
     sign_in(page, "evaluator")
-    page.goto("/evaluation")
+    # The live figures above the map refresh every 30 s and move it; not while clicking.
+    page.goto("/evaluation?refresh=600")
     box = drawn(page, "#evaluation-map")
     expect(box).to_have_attribute("data-measure", "received")
     page.locator("#evaluation-map select.map-period").select_option("day")

@@ -24,7 +24,6 @@ from cases.models import Case
 from cases.states import CaseStatus
 from channels.notify.models import StaffChannel, StaffPreference
 from channels.outbox.models import OutboxMessage
-from core.clock import SystemClock
 from core.db import db
 from register.models import AccessAction, AccessLog, Finding, Grade, Property
 from tests.browser.steps import open_from_workbench, sign_in, succeeded
@@ -36,14 +35,6 @@ GRID = "huangpu-dongyuan-g1"
 ADDRESS = "港湾路15号302房"
 FIRE_NOTE = "客厅内两辆电动车接插线板充电"
 REPLY = "已责令房东整改，电动车改在楼下集中充电点充电。"
-
-
-@pytest.fixture
-def shared_clock(clock, browser_app):
-    """The served app reads the test's frozen clock (Thursday 2026-11-26 10:00)."""
-    browser_app.extensions["clock"] = clock
-    yield clock
-    browser_app.extensions["clock"] = SystemClock()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from cases import operations
-from core.clock import SystemClock
 from core.db import db
 from escalation import operations as supervision
 from escalation.jobs import sweep
@@ -24,14 +23,6 @@ from tests.app.supervision.helpers import at, reload, user
 
 COMMENT = "请于今日内联系燃气公司，明天上午前反馈迁改方案"
 REASON = "需协调燃气公司迁改地下管线"
-
-
-@pytest.fixture
-def shared_clock(clock, browser_app):
-    """The served app reads the test's frozen clock."""
-    browser_app.extensions["clock"] = clock
-    yield clock
-    browser_app.extensions["clock"] = SystemClock()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from cases import operations
 from cases.models.users import User
-from core.clock import SHANGHAI, SystemClock
+from core.clock import SHANGHAI
 from core.db import db
 from tests.browser.steps import sign_in
 
@@ -26,14 +26,6 @@ OVERDUE_BACKGROUND = "rgb(253, 236, 234)"  # #fdecea, app/static/css/xietong.css
 
 def at(m, d, hh=0, mm=0) -> datetime:
     return datetime(2026, m, d, hh, mm, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def shared_clock(clock, browser_app):
-    """The served app reads the test's frozen clock."""
-    browser_app.extensions["clock"] = clock
-    yield clock
-    browser_app.extensions["clock"] = SystemClock()
 
 
 @pytest.fixture

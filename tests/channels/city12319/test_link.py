@@ -4,10 +4,8 @@ signed, retried until the city accepts."""
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select
@@ -29,6 +27,7 @@ from channels.city12319.push import (
 from core.db import db
 from tests.channels.mail import run_scheduled
 from tests.channels.open311.conftest import error_of, get_both, post
+from tests.support import SignedReceiver
 
 SECRET = "shared-with-the-city"
 DEADLINE = "2026-11-28T18:00:00+08:00"
@@ -131,40 +130,16 @@ def test_the_city_deadline_overrides_the_local_limit(client, city_key, work, clo
 # --- status up --------------------------------------------------------------
 
 
-class CityReceiver:
+class CityReceiver(SignedReceiver):
     """The city's push endpoint on loopback: refuses the first `failures`
-    pushes with 503, then checks the signature (against the injected clock)
-    and keeps what it accepts."""
+    pushes with 503, checks the signature (against the injected clock) and
+    keeps what it accepts."""
 
     def __init__(self, clock, failures: int = 2) -> None:
-        self.clock, self.failures = clock, failures
-        self.accepted: list[dict] = []
-        self.refused = 0
-        receiver = self
+        super().__init__(clock, self._signed, failures)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                ok = verify(SECRET, self.headers[TIMESTAMP_HEADER], body,
-                            self.headers[SIGNATURE_HEADER], receiver.clock.now().timestamp())
-                if receiver.refused < receiver.failures or not ok:
-                    receiver.refused += 1
-                    self.send_response(503 if ok else 401)
-                else:
-                    receiver.accepted.append(json.loads(body))
-                    self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _signed(self, headers, body: bytes, now: float) -> bool:
+        return verify(SECRET, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER], now)
 
 
 @pytest.fixture

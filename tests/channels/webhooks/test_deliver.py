@@ -3,10 +3,7 @@ receiver that fails twice, and logged per webhook."""
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -25,45 +22,21 @@ from channels.webhooks.deliver import (
 from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from core.db import db
 from tests.channels.mail import run_scheduled
+from tests.support import SignedReceiver
 
 
-class Receiver:
-    """A department system's endpoint: checks the signature with the secret,
-    answers 503 for the first `failures` requests, then 200."""
+class Receiver(SignedReceiver):
+    """A department system's endpoint: checks the signature with the webhook's
+    secret (known once `flask webhook add` printed it), answers 503 for the
+    first `failures` requests, then 200."""
 
     def __init__(self, clock, failures: int = 0) -> None:
-        self.clock, self.failures, self.secret = clock, failures, ""
-        self.accepted: list[dict] = []
-        self.refused = 0
-        self.bad_signatures = 0
-        receiver = self
+        self.secret = ""
+        super().__init__(clock, self._signed, failures, path="/xietong")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                ok = verify(receiver.secret, self.headers[TIMESTAMP_HEADER], body,
-                            self.headers[SIGNATURE_HEADER], receiver.clock.now().timestamp())
-                if not ok:
-                    receiver.bad_signatures += 1
-                    self.send_response(401)
-                elif receiver.refused < receiver.failures:
-                    receiver.refused += 1
-                    self.send_response(503)
-                else:
-                    receiver.accepted.append(json.loads(body))
-                    self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/xietong"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _signed(self, headers, body: bytes, now: float) -> bool:
+        return verify(self.secret, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER],
+                      now)
 
 
 @pytest.fixture
