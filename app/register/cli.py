@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 import click
-from flask.cli import AppGroup
 
+from core.cli import Commands
 from evaluation.register_history import generate
 from register.privacy import anonymise_departed
 
-register_cli = AppGroup("register", help="The register of rental housing and the floating "
+register_cli = Commands("register", help="The register of rental housing and the floating "
                                          "population (出租屋和流动人口).")
 
 
