@@ -60,8 +60,8 @@ def test_public_statistics_count_only_petitions(client, make_case, clock):
     make_case()
     supervision_item()
     day = clock.now().date().isoformat()
-    body = client.get("/api/v1/evaluation", query_string={"from": day, "to": day, "unit_type": "department"}
-                      ).get_json()
+    query = {"from": day, "to": day, "unit_type": "department"}
+    body = client.get("/api/v1/evaluation", query_string=query).get_json()
     assert body["by_address"]["total"]["received"] == 1
     page = client.get("/stats", query_string={"period": "day", "day": day})
     assert page.status_code == 200
