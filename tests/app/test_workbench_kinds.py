@@ -47,3 +47,16 @@ def test_the_unit_sees_every_kind_it_owes_and_filters_by_kind(client, make_case,
     assert page.find("select", id="kind") is not None
     english = listed(client.get("/workbench", query_string={"lang": "en"}))
     assert english[item.tracking_number] == "Supervision item"
+
+
+def test_the_case_page_of_a_supervision_item_opens_for_its_unit(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    db.session.commit()
+    login(client, "chengguan")
+    response = client.get(f"/cases/{item.tracking_number}")
+    assert response.status_code == 200
+    assert item.tracking_number in response.get_data(as_text=True)
+    login(client, "supervisor")
+    assert client.get(f"/cases/{item.tracking_number}").status_code == 200
