@@ -98,6 +98,8 @@ def create_case():
     """Create a matter of a kind other than petition (`kind` in the body) with
     the fields its declaration requires (cases/kinds/)."""
     user = _user()
+    if not any(user.role in k.creators for k in kinds.KINDS.values()):  # before the body
+        raise ApiError(403, "not_allowed", f"the role {user.role.value} creates no matter")
     data = _body()
     name = data.get("kind")
     if not isinstance(name, str) or name not in kinds.KINDS or not kinds.KINDS[name].creators:
