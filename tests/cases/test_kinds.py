@@ -3,6 +3,8 @@ creating a matter of a kind through the one operation."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -127,3 +129,32 @@ def test_a_supervision_item_is_worked_through_the_shared_operations():
     operations.resolve(item, staff, "已完成签约")
     operations.close(item, user("supervisor"), "核查属实，销号")
     assert item.status is S.CLOSED
+
+
+def test_numbers_are_unique_when_items_are_created_at_once(app, clock):
+    """Four creations in four threads, each in its own transaction: four
+    different numbers (the year's counter row serialises them)."""
+    barrier = threading.Barrier(4)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                item = create_matter("supervision", SUPERVISION, user("supervisor"))
+                numbers.append(item.tracking_number)
+                db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    year = clock.now().year
+    assert sorted(numbers) == [f"督〔{year}〕{n}号" for n in (1, 2, 3, 4)]
