@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from app.maps import ECHARTS_PATH
 from cases.channels import channel_label
 from cases.duplicates import DUPLICATE_REASON_LABELS
+from cases.kinds import kind_label
 from cases.models.address import PARITY_LABELS
 from cases.models.assignment import (
     ASSIGNMENT_LABELS,
@@ -87,7 +88,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         LABELS, locale_code=locale_code, urgency=urgency, clock_now=now,
         ECHARTS_PATH=ECHARTS_PATH,
-        channel_label=channel_label,
+        channel_label=channel_label, kind_label=kind_label,
     )
 
     def error_page(code: int, title, message):

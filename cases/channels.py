@@ -2,7 +2,8 @@
 
 The values are written by the adapters in channels/: "web" (the web form),
 "email", "sms", "phone-<hotline>" ("phone-95100", "phone-12319": a call,
-logged by the IVR or an operator), and "open311:<client>" (an Open311 or
+logged by the IVR or an operator), "internal" (a matter of another kind,
+registered by an office: cases/matters.py), and "open311:<client>" (an Open311 or
 city-platform client, e.g. "open311:city-12319"). Every page that shows a
 channel shows `channel_label(channel)`, never the stored value.
 """
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 WEB = "web"
 EMAIL = "email"
 SMS = "sms"
+INTERNAL = "internal"
 PHONE_PREFIX = "phone-"
 OPEN311_PREFIX = "open311:"
 
@@ -27,5 +29,6 @@ def channel_label(channel: str | None) -> str:
         return _("Hotline %(number)s", number=channel.removeprefix(PHONE_PREFIX))
     if channel.startswith(OPEN311_PREFIX):
         return _("Open311 API (%(client)s)", client=channel.removeprefix(OPEN311_PREFIX))
-    labels = {WEB: _("Web form"), EMAIL: _("Email"), SMS: _("SMS")}
+    labels = {WEB: _("Web form"), EMAIL: _("Email"), SMS: _("SMS"),
+              INTERNAL: _("Registered by an office")}
     return labels.get(channel, channel)

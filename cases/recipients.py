@@ -14,6 +14,8 @@ def citizen_addresses(case: Case, *, parties: bool = False) -> list[tuple[str, s
     """(channel, recipient) pairs the citizen hears on, besides the page;
     with `parties`, also the citizens of the cases merged into it (each on
     the channel of their own case; cases/merge.py), each address once."""
+    if not case.is_citizen_facing:  # only petitions have a citizen to tell
+        return []
     addresses = []
     for party in party_cases(case) if parties else [case]:
         citizen = party.citizen

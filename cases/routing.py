@@ -207,7 +207,9 @@ def route(category: Category, location: Location) -> Route:
     return Route(location.community, f"rule {rule.id}: community of the address")
 
 
-def most_specific_rule(category: Category, location: Location) -> RoutingRule | None:
+def most_specific_rule(category: Category | None, location: Location) -> RoutingRule | None:
+    if category is None:  # a matter of another kind: no rule routes it
+        return None
     areas = [a.id for a in (location.community, location.street) if a is not None]
     rules = db.session.scalars(
         select(RoutingRule)

@@ -63,13 +63,15 @@ class LimitBook:
                 or Limit(*DEFAULTS[(priority, kind)]))
 
 
-def limits_for(category: Category, priority: Priority) -> dict[DeadlineKind, Limit]:
+def limits_for(category: Category | None, priority: Priority) -> dict[DeadlineKind, Limit]:
     """Every kind's limit in one query: the category's own rule, else the rule
-    for every category, else the default."""
+    for every category, else the default. A matter without a category (a
+    kind other than petition) takes the rules for every category."""
+    category_id = category.id if category is not None else None
     rows = db.session.scalars(
         select(TimeLimit).where(
             TimeLimit.priority == priority,
-            (TimeLimit.category_id == category.id) | TimeLimit.category_id.is_(None),
+            (TimeLimit.category_id == category_id) | TimeLimit.category_id.is_(None),
         )
     ).all()
     rows.sort(key=lambda r: r.category_id is not None)  # the category's own last, so it wins

@@ -130,7 +130,8 @@ def counts_by_place(period: Period, place, at: datetime | None = None
     is_open = sa.case((Case.status.in_(OPEN_STATES), 1), else_=0)
     for place_id, received, resolved, still_open in db.session.execute(
         sa.select(place, sa.func.count(), sa.func.count(Case.resolved_at), sa.func.sum(is_open))
-        .where(Case.created_at >= lo, Case.created_at < hi, ~_merged_away())
+        .where(Case.created_at >= lo, Case.created_at < hi, ~_merged_away(),
+               Case.citizen_facing())  # the public figures: petitions only
         .group_by(place)
     ):
         out[place_id] = PlaceCounts(received, resolved, int(still_open or 0))

@@ -18,8 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api import ApiError, bp
 from app.api.serialize import case_json, case_summary
 from app.auth.scope import in_scope, may_read, may_use_cases
-from cases import collaboration, operations, rejection
+from cases import collaboration, kinds, operations, rejection
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
+from cases.matters import create_matter, may_create
 from cases.models import Assignment, Case, OrgUnit
 from cases.models.assignment import ReturnReason
 from cases.models.users import UNIT_ROLES, Role
@@ -59,9 +60,15 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 @bp.get("/cases")
 def list_cases():
-    """Cases in scope, newest first; `status`, `unit`, `limit` (1-100), `offset`."""
+    """Cases in scope, newest first; `kind`, `status`, `unit`, `limit` (1-100), `offset`."""
     user = _user()
     query = in_scope(select(Case), user)
+    kind = request.args.get("kind")
+    if kind:
+        if kind not in kinds.KINDS:
+            raise ApiError(400, "invalid_parameter",
+                           "kind must be one of " + ", ".join(kinds.KINDS), field="kind")
+        query = query.where(Case.kind == kind)
     status = request.args.get("status")
     if status:
         try:
@@ -84,6 +91,31 @@ def list_cases():
         query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset))
     return jsonify({"total": total, "limit": limit, "offset": offset,
                     "cases": [case_summary(c) for c in rows]})
+
+
+@bp.post("/cases")
+def create_case():
+    """Create a matter of a kind other than petition (`kind` in the body) with
+    the fields its declaration requires (cases/kinds/)."""
+    user = _user()
+    if not any(user.role in k.creators for k in kinds.KINDS.values()):  # before the body
+        raise ApiError(403, "not_allowed", f"the role {user.role.value} creates no matter")
+    data = _body()
+    name = data.get("kind")
+    if not isinstance(name, str) or name not in kinds.KINDS or not kinds.KINDS[name].creators:
+        creatable = [k.name for k in kinds.KINDS.values() if k.creators]
+        raise ApiError(400, "invalid_parameter", "kind must be one of " + ", ".join(creatable),
+                       field="kind")
+    if not may_create(kinds.get(name), user):
+        raise ApiError(403, "not_allowed", f"the role {user.role.value} may not create a {name}")
+    try:
+        case = create_matter(name, {k: v for k, v in data.items() if k != "kind"}, user)
+        db.session.commit()
+    except InvalidRequest as exc:
+        db.session.rollback()
+        raise ApiError(400, "invalid_parameter", f"{exc.field} {exc.message}",
+                       field=exc.field) from None
+    return jsonify({"case": case_json(case)}), 201
 
 
 def _case(tracking_number: str) -> Case:

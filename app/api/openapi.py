@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from cases import kinds
 from cases.models.assignment import ReturnReason
 from cases.rejection import MAX_EXPLANATION, RejectReason
 from cases.states import CaseStatus
@@ -76,9 +77,12 @@ _SCHEMAS = {
         "message": {"type": "string", "nullable": True}, "data": {"type": "object"}}},
     "CaseSummary": {"type": "object", "required": ["tracking_number", "status"], "properties": {
         "tracking_number": {"type": "string"},
+        "kind": {"type": "string", "enum": list(kinds.KINDS)},
         "status": {"type": "string", "enum": [s.value for s in CaseStatus]},
         "priority": {"type": "string"}, "channel": {"type": "string"},
-        "category": {"type": "string"}, "category_name": {"type": "string"},
+        "category": {"type": "string", "nullable": True},
+        "category_name": {"type": "string", "nullable": True},
+        "title": {"type": "string", "nullable": True}, "details": {"type": "object"},
         "description": {"type": "string"}, "address": {"type": "string", "nullable": True},
         "supervised": {"type": "boolean"}, "created_at": _NULLABLE_TIME,
         "updated_at": _NULLABLE_TIME, "resolved_at": _NULLABLE_TIME,
@@ -103,8 +107,39 @@ _PLACE = {"type": "object", "properties": {
     "satisfaction_rate": {"type": "number", "nullable": True}}}
 
 
+def _create_name(kind: str) -> str:
+    return "Create" + kind.title()
+
+
+# The create body of each kind created through the API, from its declaration.
+_SCHEMAS.update({_create_name(k.name): k.json_schema() for k in kinds.KINDS.values()
+                 if k.creators})
+
+
+def _create() -> dict:
+    bodies = [_ref(_create_name(k.name)) for k in kinds.KINDS.values() if k.creators]
+    return {
+        "summary": "Create a matter of a kind other than petition (supervision item, "
+                   "proposal, document); petitions come through the channels",
+        "description": "The body is the kind's create schema (`kind` names it); a missing "
+                       "or wrong field is a 400 naming it in `field`; a role that may not "
+                       "create the kind is a 403.",
+        "tags": ["cases"], "security": BEARER,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "oneOf": bodies,
+            "discriminator": {"propertyName": "kind", "mapping": {
+                k.name: f"#/components/schemas/{_create_name(k.name)}"
+                for k in kinds.KINDS.values() if k.creators}}}}}},
+        "responses": {"201": _json({"type": "object", "required": ["case"],
+                                    "properties": {"case": _ref("Case")}}, "The matter created"),
+                      **_errors(400, 401, 403)},
+    }
+
+
 def _paths() -> dict:
     query = [
+        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(kinds.KINDS)},
+         "description": "Only matters of this kind (事项类型)"},
         {"name": "status", "in": "query", "schema": {
             "type": "string", "enum": [s.value for s in CaseStatus]}},
         {"name": "unit", "in": "query", "schema": {"type": "string"},
@@ -122,7 +157,7 @@ def _paths() -> dict:
                 "total": {"type": "integer"}, "limit": {"type": "integer"},
                 "offset": {"type": "integer"},
                 "cases": {"type": "array", "items": _ref("CaseSummary")}}}, "A page of cases"),
-                **_errors(400, 401, 403)}}},
+                **_errors(400, 401, 403)}}, "post": _create()},
         "/api/v1/cases/{tracking_number}": {"get": {
             "summary": "One case with its assignments, deadlines and events",
             "tags": ["cases"], "security": BEARER, "parameters": [_TRACKING],

@@ -40,9 +40,13 @@ def event_json(e: CaseEvent, units: dict[int, str]) -> dict:
 def case_summary(case: Case) -> dict:
     lead = case.lead_assignment
     return {
-        "tracking_number": case.tracking_number, "status": case.status.value,
+        "tracking_number": case.tracking_number, "kind": case.kind,
+        "status": case.status.value,
         "priority": case.priority.value, "channel": case.channel,
-        "category": case.category.code, "category_name": case.category.name_zh,
+        # A matter of a kind other than petition may have no category.
+        "category": case.category.code if case.category else None,
+        "category_name": case.category.name_zh if case.category else None,
+        "title": case.title, "details": case.details or {},
         "description": case.description, "address": case.address_text,
         "supervised": case.supervised,
         "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),

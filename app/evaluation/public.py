@@ -48,7 +48,7 @@ def category_counts(period: Period) -> list[tuple[Category, int, int]]:
     rows = db.session.execute(
         select(Case.category_id, func.count(),
                func.count(Case.resolved_at))
-        .where(Case.created_at >= lo, Case.created_at < hi, ~merged)
+        .where(Case.created_at >= lo, Case.created_at < hi, ~merged, Case.citizen_facing())
         .group_by(Case.category_id)).all()
     cats = {c.id: c for c in db.session.scalars(select(Category))}
     out = [(cats[cid], n, done) for cid, n, done in rows if cid in cats]

@@ -38,7 +38,8 @@ def _find_case(tracking_number: str, last4: str) -> Case | None:
     """
     number, digits = normalise(tracking_number), normalise(last4)
     case = db.session.scalar(
-        with_page_data(select(Case)).where(Case.tracking_number == number))
+        with_page_data(select(Case)).where(Case.tracking_number == number,
+                                           Case.citizen_facing()))
     if case is None or case.citizen is None or not case.citizen.phone:
         return None
     return case if case.citizen.phone.endswith(digits) else None

@@ -104,7 +104,8 @@ def _case_of(token: str) -> Case:
         case_id, number = read_token(token)
     except LinkRefused as exc:
         _refused(exc.expired)
-    case = db.session.scalar(with_page_data(select(Case)).where(Case.id == case_id))
+    case = db.session.scalar(
+        with_page_data(select(Case)).where(Case.id == case_id, Case.citizen_facing()))
     if case is None or case.tracking_number != number:
         _refused(False)
     return surviving(case)  # a merged case's link opens the case it joined

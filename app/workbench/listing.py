@@ -4,8 +4,9 @@ A street officer with thirty open cases must see which is due first. The
 open tab is ordered in the database by the deadline each assignment owes next
 (escalation.countdown.next_due: overdue first, then the soonest), so the
 pages split where the order says; a case waiting for the citizen (its clock
-paused) comes after the running ones. The filters (category, community, lead
-or assisting, escalation level) live in the query string, so a view can be
+paused) comes after the running ones. Matters of every kind (cases/kinds/)
+are listed together, each with its kind. The filters (kind, category,
+community, lead or assisting, escalation level) live in the query string, so a view can be
 bookmarked, and the tabs, the pager and the form all carry them.
 
 Queries per page: the rows with their case, category, community and unit in
@@ -27,6 +28,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import Optional
 
 from app.auth import scope
+from cases import kinds
 from cases.models import (
     Assignment,
     AssignmentRole,
@@ -54,6 +56,7 @@ class FilterForm(FlaskForm):
         csrf = False
 
     tab = HiddenField()
+    kind = SelectField(_l("Kind"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     community = SelectField(_l("Community"), validators=[Optional()])
     role = SelectField(_l("Lead or assisting"), validators=[Optional()])
@@ -62,6 +65,7 @@ class FilterForm(FlaskForm):
 
 @dataclass(frozen=True)
 class Filters:
+    kind: str | None = None
     category: Category | None = None
     community: OrgUnit | None = None
     role: AssignmentRole | None = None
@@ -69,6 +73,8 @@ class Filters:
 
     def apply(self, query: Select) -> Select:
         """Narrow a query that already joins Assignment and Case."""
+        if self.kind is not None:
+            query = query.where(Case.kind == self.kind)
         if self.category is not None:
             query = query.where(Case.category_id == self.category.id)
         if self.community is not None:
@@ -82,6 +88,7 @@ class Filters:
     def args(self) -> dict[str, str]:
         """The query-string arguments that reproduce these filters (tabs, pager)."""
         values = {
+            "kind": self.kind,
             "category": self.category.code if self.category else None,
             "community": self.community.code if self.community else None,
             "role": self.role.value if self.role else None,
@@ -116,6 +123,8 @@ def read_filters(args: MultiDict, user: User) -> tuple[str, FilterForm, Filters]
     categories = list(db.session.scalars(
         select(Category).order_by(Category.sort_order, Category.code)))
     communities = communities_for(user)
+    form.kind.choices = [("", _("All kinds"))] + [
+        (k.name, str(k.label)) for k in kinds.KINDS.values()]
     form.category.choices = [("", _("All categories"))] + [
         (c.code, localname(c)) for c in categories]
     form.community.choices = [("", _("All communities"))] + [
@@ -132,6 +141,7 @@ def read_filters(args: MultiDict, user: User) -> tuple[str, FilterForm, Filters]
         return next((r for r in rows if key(r) == field.data), None)
 
     filters = Filters(
+        kind=chosen(form.kind, list(kinds.KINDS), str),
         category=chosen(form.category, categories, lambda c: c.code),
         community=chosen(form.community, communities, lambda c: c.code),
         role=chosen(form.role, list(AssignmentRole), lambda r: r.value),

@@ -51,7 +51,9 @@ def page_context(case: Case) -> dict:
         "duplicates": [],
         "merge_form": None,
     }
-    mergeable = case.merged_into_id is None and case.status not in FINISHED
+    # Only petitions are merged: duplicates are a citizen's concern.
+    mergeable = (case.merged_into_id is None and case.status not in FINISHED
+                 and case.is_citizen_facing)
     if current_user.role in MERGE_ROLES and mergeable:
         context["duplicates"] = duplicates_of(case)
         context["merge_form"] = MergeForm(formdata=None, prefix=PREFIX)

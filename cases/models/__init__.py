@@ -6,6 +6,7 @@ from cases.models.attachment import Attachment
 from cases.models.case import Case
 from cases.models.catalogue import Category, Priority, RouteTarget, RoutingRule
 from cases.models.citizen import Citizen
+from cases.models.counter import MatterCounter
 from cases.models.event import ActorKind, CaseEvent, EventKind
 from cases.models.org import OrgUnit, UnitKind
 from cases.models.users import Role, User
@@ -22,6 +23,7 @@ __all__ = [
     "Category",
     "Citizen",
     "EventKind",
+    "MatterCounter",
     "OrgUnit",
     "Parity",
     "Priority",
@@ -31,3 +33,7 @@ __all__ = [
     "UnitKind",
     "User",
 ]
+
+# The kinds of matter register their state tables on import: whoever uses a
+# case has them (cases/kinds/).
+import cases.kinds  # noqa: E402, F401, I001

@@ -1,4 +1,6 @@
-"""The case (工单): one citizen request, whatever channel it came by."""
+"""The case (工单): one matter of any kind (cases/kinds/): a citizen's
+petition, whatever channel it came by, a supervision item, a proposal or an
+incoming document."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cases.kind_registry import PETITION, citizen_facing_kinds
 from cases.models.catalogue import Category, Priority
 from cases.models.citizen import Citizen
 from cases.models.org import OrgUnit
@@ -20,11 +23,21 @@ class Case(db.Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_number: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # Ten digits for a petition; 督〔2026〕12号 or a session's number for others.
+    tracking_number: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # "web", "email", "sms", "phone-95100", "open311:<client>": the values and
     # their labels are in cases/channels.py.
     channel: Mapped[str] = mapped_column(sa.String(64), index=True)
-    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    # 事项类型: "petition", "supervision", "proposal", "document" (cases/kinds/).
+    kind: Mapped[str] = mapped_column(
+        sa.String(32), default=PETITION, server_default=PETITION, index=True
+    )
+    # Every petition has a category; a matter of another kind may have none.
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    # The title and the kind's own creation fields (dates as ISO text) of a
+    # matter created by cases/matters.py; a petition has neither.
+    title: Mapped[str | None] = mapped_column(sa.String(300))
+    details: Mapped[dict | None] = mapped_column(sa.JSON)
     description: Mapped[str] = mapped_column(sa.Text)
     address_text: Mapped[str | None] = mapped_column(sa.String(500))
     lat: Mapped[float | None]
@@ -54,7 +67,7 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    category: Mapped[Category] = relationship()
+    category: Mapped[Category | None] = relationship()
     citizen: Mapped[Citizen | None] = relationship()
     community: Mapped[OrgUnit | None] = relationship(foreign_keys=[community_id])
     street: Mapped[OrgUnit | None] = relationship(foreign_keys=[street_id])
@@ -75,6 +88,17 @@ class Case(db.Model):
             if assignment.is_lead and assignment.active:
                 return assignment
         return None
+
+    @classmethod
+    def citizen_facing(cls) -> sa.ColumnElement[bool]:
+        """The one filter for every surface a citizen sees (/track, Open311,
+        /stats, public pages, citizen notifications, the city push): only
+        the kinds declared citizen-facing (petitions) appear there."""
+        return cls.kind.in_(citizen_facing_kinds())
+
+    @property
+    def is_citizen_facing(self) -> bool:
+        return (self.kind or PETITION) in citizen_facing_kinds()
 
     def __repr__(self) -> str:
         return f"<Case {self.tracking_number} {self.status.value}>"

@@ -81,6 +81,8 @@ def _event(event: CaseEvent, **_: Any) -> None:
     case = event.case
     if not event.public or case is None or case.channel != CITY_CHANNEL:
         return
+    if not case.is_citizen_facing:  # the city hears only of petitions
+        return
     if not current_app.config.get("CITY_PUSH_URL"):
         return  # the city polls servicerequestupdates instead
     db.session.flush()  # the event's id is the push's idempotency key

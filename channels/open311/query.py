@@ -90,7 +90,7 @@ def with_json_data(query: Select) -> Select:
 
 def requests_query(args: MultiDict[str, str]) -> Select[Any]:
     """The select of (case, media_url) rows the filters name."""
-    query = _loaded(with_media(select(Case)))
+    query = _loaded(with_media(select(Case))).where(Case.citizen_facing())
     ids = _list(args.get("service_request_id", ""))
     if ids:
         if len(ids) > MAX_IDS:

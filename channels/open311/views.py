@@ -193,7 +193,8 @@ def get_request(service_request_id: str, response_format: str) -> Response:
     row = None
     if is_valid(service_request_id):
         row = db.session.execute(
-            with_json_data(select(Case)).where(Case.tracking_number == service_request_id)
+            with_json_data(select(Case)).where(Case.tracking_number == service_request_id,
+                                              Case.citizen_facing())
         ).first()
     if row is None:
         raise Refused(404, f"service_request_id {service_request_id[:40]!r} not found")

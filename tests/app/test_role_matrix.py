@@ -212,6 +212,8 @@ ACCESS: dict[str, Access] = {
     "api.register_residents": Access(REGISTER, api="token"),
     "api.register_property": Access(REGISTER, api="token", prop="scoped"),
     "api.list_cases": Access(READERS, api="token"),
+    # the roles that create a matter of some kind (cases/kinds/: each kind's creators)
+    "api.create_case": Access(DISTRICT, api="token"),
     "api.get_case": Access(READERS, case="scoped", api="token"),
     **{f"api.{name}": _api_action() for name in (
         "acknowledge", "contact", "update", "resolve", "return_case", "assist",

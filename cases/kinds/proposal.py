@@ -1,0 +1,57 @@
+"""Motions, suggestions and proposals (议案、建议、提案): registered per session
+(届次) with the number given there, unique in the session; the tracking
+number is "<session>第<number>号".
+
+    registered ──> dispatched ──> acknowledged ──> resolved ──> closed
+                   (交办)              ^           (replied)   (after the
+                                       └───────────┘            proposer's
+                                  not satisfied: second reply   feedback)
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from cases.kinds import Kind, Limit, register
+from cases.kinds.fields import Field
+from cases.kinds.numbering import GivenNumber
+from cases.models.users import Role
+from cases.states import CaseStatus
+
+S = CaseStatus
+
+PROPOSAL_TYPES = ("npc_suggestion", "cppcc_proposal", "motion")
+
+PROPOSAL = register(Kind(
+    name="proposal",
+    label=_l("Motion or proposal"),
+    transitions={
+        S.REGISTERED: frozenset({S.DISPATCHED}),
+        S.DISPATCHED: frozenset({S.ACKNOWLEDGED, S.DISPATCHED}),
+        S.ACKNOWLEDGED: frozenset({S.RESOLVED}),
+        S.RESOLVED: frozenset({S.CLOSED, S.ACKNOWLEDGED}),
+        S.CLOSED: frozenset(),
+    },
+    initial=S.REGISTERED,
+    numbering=GivenNumber(scope_field="session", number_field="number"),
+    limits={
+        "reply": Limit(months=3),  # from the assignment (交办); per session later
+        "joint_opinion": Limit(months=1),  # joint units to the lead
+        "second_reply": Limit(months=1),  # after "not satisfied"
+        "change_request": Limit(working_days=5),  # asking for another assignment
+    },
+    fields=(
+        Field("session", max_length=40),
+        Field("number", type="integer"),
+        Field("proposal_type", type="choice", choices=PROPOSAL_TYPES),
+        Field("title", max_length=300),
+        Field("description", type="text"),
+        Field("proposer_name", max_length=100),
+        Field("proposer_group", required=False, max_length=100),  # delegation or sector
+        Field("proposer_phone", required=False, max_length=32),
+        Field("proposer_email", type="email", required=False, max_length=254),
+    ),
+    creators=frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
+    citizen_facing=False,
+    measures=(),
+))

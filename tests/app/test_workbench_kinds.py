@@ -1,0 +1,62 @@
+"""The workbench lists every open matter the unit owes, all kinds together,
+each row with its kind; the kind filter lives in the query string."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cases import operations
+from cases.matters import create_matter
+from cases.models import OrgUnit
+from cases.models.users import User
+from core.db import db
+from tests.html import parse
+from tests.support import login
+
+ITEM = {"title": "推进某某项目落地", "description": "跟踪签约至投产",
+        "source": "investment_project", "deadline": "2027-06-30"}
+
+
+def user(name: str) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def listed(response) -> dict[str, str]:
+    """tracking number -> the kind the row shows."""
+    assert response.status_code == 200
+    table = parse(response).find("table", id="workbench-cases")
+    return {tr.attrs["data-tracking-number"]: tr.find("td", cls="kind").text()
+            for tr in table.find_all("tr") if "data-tracking-number" in tr.attrs} if table else {}
+
+
+def test_the_unit_sees_every_kind_it_owes_and_filters_by_kind(client, make_case, work):
+    petition = make_case(category_code="road-damage")  # -> city-management
+    work()
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    db.session.commit()
+    login(client, "chengguan")
+    everything = listed(client.get("/workbench"))
+    assert everything == {petition.tracking_number: "诉求", item.tracking_number: "督办件"}
+    assert list(listed(client.get("/workbench", query_string={"kind": "supervision"}))) \
+        == [item.tracking_number]
+    assert list(listed(client.get("/workbench", query_string={"kind": "petition"}))) \
+        == [petition.tracking_number]
+    page = parse(client.get("/workbench", query_string={"kind": "memo"}))
+    assert page.find("select", id="kind") is not None
+    english = listed(client.get("/workbench", query_string={"lang": "en"}))
+    assert english[item.tracking_number] == "Supervision item"
+
+
+def test_the_case_page_of_a_supervision_item_opens_for_its_unit(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    db.session.commit()
+    login(client, "chengguan")
+    response = client.get(f"/cases/{item.tracking_number}")
+    assert response.status_code == 200
+    assert item.tracking_number in response.get_data(as_text=True)
+    login(client, "supervisor")
+    assert client.get(f"/cases/{item.tracking_number}").status_code == 200
