@@ -21,13 +21,14 @@ class Measure:
     code: str
     label: object  # a lazy string
     definition: object
-    kind: str  # count | rate | hours
+    kind: str  # count | rate | hours | average (numerator's sum / denominator's count)
     numerator: str | None = None  # counter names, for counts and rates
     denominator: str | None = None
     higher_is_better: bool = True
     weighted: bool = False  # may carry a weight in the composite score
     # "cases": counted from the case events (rollups); "register": from the
-    # register's tables (evaluation/register_measures.py), streets and communities.
+    # register's tables (evaluation/register_measures.py), streets and communities;
+    # another line's name: from that line's module (evaluation/lines.py).
     source: str = "cases"
 
     def value(self, counters: Mapping[str, int], percentiles: Mapping[str, float | None]):
@@ -37,6 +38,9 @@ class Measure:
         if self.kind == "rate":
             den = counters.get(self.denominator, 0)
             return None if den == 0 else round(100.0 * counters.get(self.numerator, 0) / den, 1)
+        if self.kind == "average":
+            den = counters.get(self.denominator, 0)
+            return None if den == 0 else round(counters.get(self.numerator, 0) / den, 1)
         return percentiles.get(self.code)
 
 
