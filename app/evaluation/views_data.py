@@ -13,11 +13,11 @@ from core.clock import now
 from core.db import db
 from core.i18n import localname
 from evaluation import rollups
+from evaluation.catalogue import all_measures, line_of, lines
 from evaluation.compute import DayFacts, local_day
 from evaluation.measures import (
     BY_CODE,
     COMPOSITE_DEFINITION,
-    MEASURES,
     QUALITATIVE_DEFINITION,
     QUALITATIVE_LABEL,
     THREE_RATES,
@@ -35,7 +35,8 @@ TREND_DAYS = 30
 
 
 def common() -> dict:
-    return {"MEASURES": MEASURES, "BY_CODE": BY_CODE, "THREE_RATES": THREE_RATES,
+    return {"MEASURES": all_measures(), "LINES": lines(), "BY_CODE": BY_CODE,
+            "THREE_RATES": THREE_RATES,
             "QUALITATIVE_LABEL": QUALITATIVE_LABEL,
             "QUALITATIVE_DEFINITION": QUALITATIVE_DEFINITION,
             "COMPOSITE_DEFINITION": COMPOSITE_DEFINITION, "LIVE_MEASURES": LIVE_MEASURES,
@@ -102,7 +103,12 @@ def composite_chart(results: list) -> dict:
 
 
 def cases_for(unit: OrgUnit, period: Period, measure: Measure) -> tuple[list[int], set | None]:
-    """The cases behind a figure; for a rate, also which of them met it."""
+    """The cases (matters of any kind) behind a figure; for a rate, also which
+    of them met it. A line counted outside the rollups says them itself."""
+    line = line_of(measure.code)
+    if line is not None and line.behind is not None:
+        ids, met = line.behind(unit.id, period.first, period.last, measure, None)
+        return sorted(ids), met
     counter = drill_counter(measure)
     ids = rollups.cases_behind(unit.id, period.first, period.last, counter)
     met = None
