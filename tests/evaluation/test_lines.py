@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -87,18 +88,31 @@ FIXTURE_LINE = Line(
     counters=counters, behind=behind)
 
 
+@contextmanager
+def declared(line: Line):
+    """The fixture line declared for the duration, then the kind's own line again."""
+    previous = lines._DECLARED.get(line.name)  # the kind's own line, once it exists
+    register_line(line)
+    try:
+        yield line
+    finally:
+        unregister_line(line.name)
+        if previous is not None:
+            register_line(previous)
+
+
 @pytest.fixture
 def fixture_line():
-    previous = lines._DECLARED.get("supervision")  # the kind's own line, once it exists
-    register_line(FIXTURE_LINE)
-    yield FIXTURE_LINE
-    unregister_line("supervision")
-    if previous is not None:
-        register_line(previous)
+    with declared(FIXTURE_LINE) as line:
+        yield line
 
 
 @pytest.fixture
 def built(history):
+    return build_lines(history)
+
+
+def build_lines(history) -> dict:
     """The petitions of test_measures (B ranks above A), and supervision items:
     A's two on time, B's one late."""
     units = build(history)
