@@ -33,8 +33,8 @@ from cases.models.users import Role
 from core.clock import now
 from core.db import db
 from evaluation import exports
-from evaluation.compute import local_day
 from evaluation.catalogue import get_line, lines
+from evaluation.compute import local_day
 from evaluation.measures import BY_CODE, QUALITATIVE, QUALITATIVE_LABEL, ZH
 from evaluation.periods import Period, month_of
 from evaluation.scores import UNIT_TYPES, ranking, set_qualitative, set_weights, weights

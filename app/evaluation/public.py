@@ -31,8 +31,8 @@ from core.clock import now
 from core.db import db
 from core.web import csrf
 from evaluation import places
-from evaluation.compute import day_start
 from evaluation.catalogue import get_line, lines
+from evaluation.compute import day_start
 from evaluation.measures import ZH
 from evaluation.periods import Period
 from evaluation.places import PLACE_MEASURES, PlaceCounts
