@@ -163,8 +163,10 @@ def unit_page(code: str):
     mine = next(r for r in results if r.unit.id == unit.id)
     ranked = sum(1 for r in results if r.rank is not None)
     charts = data.trend_charts(unit, period)
+    line_charts = data.line_trends(unit, period)
     return render_template("evaluation/unit.html", unit=unit, result=mine, ranked=ranked,
-                           period=period, charts=charts, previous=shift(period, -1),
+                           period=period, charts=charts, line_charts=line_charts,
+                           previous=shift(period, -1),
                            following=shift(period, 1), **data.common())
 
 

@@ -25,7 +25,7 @@ from evaluation.measures import (
     percentiles,
 )
 from evaluation.models import QualitativeScore
-from evaluation.periods import Period
+from evaluation.periods import Period, month_of
 from evaluation.scores import UNIT_TYPES, evaluate, unit_values
 
 LIVE_MEASURES = ("received", "signed_on_time", "response_rate", "resolved_on_time",
@@ -93,6 +93,22 @@ def trend_charts(unit: OrgUnit, period: Period) -> list:
         unit_label = "%" if m.kind == "rate" else ("h" if m.kind == "hours" else "")
         charts.append((m, line_chart(str(m.label), points, unit_label, max_value)))
     return charts
+
+
+TREND_MONTHS = 6
+
+
+def line_trends(unit: OrgUnit, period: Period) -> list:
+    """Each line's score for the unit over the last months (a line without
+    measures has no chart); the lines read their own tables per month."""
+    last = month_of(min(period.last, local_day(now())))
+    months = [last]
+    while len(months) < TREND_MONTHS:
+        months.insert(0, months[0].previous())
+    scores = [(m, evaluate(unit.kind, m, units=[unit])[0]) for m in months]
+    return [(line, line_chart(str(line.label),
+                              [(m.first, r.lines.get(line.name)) for m, r in scores], "", 100))
+            for line in lines() if line.measures]
 
 
 def composite_chart(results: list) -> dict:

@@ -201,6 +201,8 @@ def test_the_pages_cover_the_line_and_a_figure_leads_to_its_matters(client, buil
     unit = parse(client.get("/evaluation/unit/city-management", query_string=RANGE))
     assert unit.find("tr", **{"data-line": "supervision"}) is not None
     assert unit.find("tr", **{"data-measure": CODE}) is not None
+    trend = unit.find("div", id="line-trends").find("figure", **{"data-line": "supervision"})
+    assert "100.0" in trend.find("table").text()  # November's score among the months
 
     xlsx = client.get("/evaluation/ranking.xlsx", query_string={**RANGE,
                                                                 "unit_type": "department"})
