@@ -107,7 +107,8 @@ def test_set_weights_become_line_weights_that_keep_the_composite(empty_database,
         upgrade(revision="f1a2b3c40024")
         with db.engine.connect() as conn:
             rows = dict(conn.execute(sa.text(
-                "SELECT measure, weight FROM evaluation_weights WHERE measure LIKE 'line:%'")).all())
+                "SELECT measure, weight FROM evaluation_weights "
+                "WHERE measure LIKE 'line:%'")).all())
         # petitions: 10 + 50 + 15 + 20 + 20 + 5 + 5 + 0; the register: 10 + 0 + 0 + 0
         assert rows == {"line:petition": 125.0, "line:register": 10.0}
         downgrade(revision="base")
