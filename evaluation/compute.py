@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from cases.kind_registry import PETITION
 from cases.models import Assignment, Case, CaseEvent, EventKind
 from core.clock import SHANGHAI
 from core.db import db
@@ -111,6 +112,9 @@ def compute(first: date, last: date, at: datetime, *, track: bool = False,
     if due_ids:
         case_ids |= set(db.session.scalars(
             sa.select(Assignment.case_id).where(_ids(Assignment.id, due_ids))))
+    if case_ids:  # these are the petition line's measures: the other kinds count in theirs
+        case_ids = set(db.session.scalars(
+            sa.select(Case.id).where(_ids(Case.id, case_ids), Case.kind == PETITION)))
     if not case_ids:
         return facts
 
@@ -156,7 +160,7 @@ def compute(first: date, last: date, at: datetime, *, track: bool = False,
         _assignment_facts(facts, a, lo, hi, at, case_rows[a.case_id].paused_at is not None,
                           _ended(a, endings[a.case_id]), extensions.get(a.id, []), judged)
     for e in events:
-        if e.case_id not in merged:
+        if e.case_id in case_rows and e.case_id not in merged:
             _event_facts(facts, e, by_case[e.case_id], case_rows.get(e.case_id))
     if unit_ids is not None:
         for key in [k for k in facts if k[0] not in unit_ids]:

@@ -13,8 +13,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cases.kinds import kind_label
 from core.clock import local
-from evaluation.measures import MEASURES, QUALITATIVE, ZH
+from evaluation.catalogue import all_measures, get_line, lines
+from evaluation.measures import QUALITATIVE, ZH
 from evaluation.periods import Period
 from evaluation.scores import UnitResult
 
@@ -22,20 +24,35 @@ UNIT_TYPE_ZH = {"street": "街道", "community": "社区", "department": "职能
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def ranking_table(results: Sequence[UnitResult], period: Period) -> tuple[list[str], list[list]]:
+# The business lines' Chinese names (a line declared later without one shows its name).
+LINE_ZH = {"petition": "信访诉求", "supervision": "督办件", "proposal": "议案建议提案",
+           "document": "办文", "register": "出租屋和流动人口登记"}
+
+
+def line_zh(name: str) -> str:
+    return LINE_ZH.get(name, name)
+
+
+def ranking_table(results: Sequence[UnitResult], period: Period,
+                  line: str | None = None) -> tuple[list[str], list[list]]:
+    """Every line's score and every measure (or one line's), by unit."""
+    shown = [get_line(line)] if line else lines()
+    measures = [m for each in shown for m in each.measures]
     headers = ["排名", "单位代码", "单位", "综合得分", "排名变化", "综合得分变化",
                "开始日期", "结束日期"]
-    headers += [ZH[m.code][0] for m in MEASURES] + [ZH[QUALITATIVE][0]]
+    headers += [f"{line_zh(each.name)}得分" for each in shown]
+    headers += [ZH[m.code][0] for m in measures] + [ZH[QUALITATIVE][0]]
     rows = []
     for r in results:
         rows.append([r.rank, r.unit.code, r.unit.name_zh, r.composite, r.rank_change,
                      r.composite_change, period.first, period.last,
-                     *[r.values[m.code] for m in MEASURES], r.qualitative])
+                     *[r.lines.get(each.name) for each in shown],
+                     *[r.values[m.code] for m in measures], r.qualitative])
     return headers, rows
 
 
 def definitions() -> list[tuple[str, str]]:
-    codes = ["composite", *(m.code for m in MEASURES), QUALITATIVE]
+    codes = ["composite", *(m.code for m in all_measures()), QUALITATIVE]
     return [ZH[c] for c in codes]
 
 
@@ -47,7 +64,8 @@ def case_rows(cases: Iterable) -> list[list]:
     rows = []
     for case in cases:
         lead = case.lead_assignment or (case.assignments[-1] if case.assignments else None)
-        rows.append([case.tracking_number, _naive(case.created_at), case.category.name_zh,
+        what = case.category.name_zh if case.category else kind_label(case.kind)
+        rows.append([case.tracking_number, _naive(case.created_at), what,
                      case.status.value, lead.unit.name_zh if lead else None,
                      _naive(case.resolved_at)])
     return rows

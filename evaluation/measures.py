@@ -21,13 +21,14 @@ class Measure:
     code: str
     label: object  # a lazy string
     definition: object
-    kind: str  # count | rate | hours
+    kind: str  # count | rate | hours | average (numerator's sum / denominator's count)
     numerator: str | None = None  # counter names, for counts and rates
     denominator: str | None = None
     higher_is_better: bool = True
     weighted: bool = False  # may carry a weight in the composite score
     # "cases": counted from the case events (rollups); "register": from the
-    # register's tables (evaluation/register_measures.py), streets and communities.
+    # register's tables (evaluation/register_measures.py), streets and communities;
+    # another line's name: from that line's module (evaluation/lines.py).
     source: str = "cases"
 
     def value(self, counters: Mapping[str, int], percentiles: Mapping[str, float | None]):
@@ -37,6 +38,9 @@ class Measure:
         if self.kind == "rate":
             den = counters.get(self.denominator, 0)
             return None if den == 0 else round(100.0 * counters.get(self.numerator, 0) / den, 1)
+        if self.kind == "average":
+            den = counters.get(self.denominator, 0)
+            return None if den == 0 else round(counters.get(self.numerator, 0) / den, 1)
         return percentiles.get(self.code)
 
 
@@ -155,9 +159,11 @@ QUALITATIVE_DEFINITION = _l(
     "定性考核: the evaluation office's score from 0 to 100 for the unit and month, with a "
     "comment; for a period of several months, the mean of the months scored.")
 COMPOSITE_DEFINITION = _l(
-    "The weighted mean of the weighted measures on a 0-100 scale (a rate where lower is better "
-    "counts as 100 minus the rate) and the qualitative score; a measure without data for the "
-    "unit leaves its weight out. Weights are set by an administrator.")
+    "The weighted mean of the business lines' scores and the qualitative score; a line's "
+    "score is the weighted mean of its weighted measures on a 0-100 scale (a rate where lower "
+    "is better counts as 100 minus the rate). A measure or a line without data for the unit "
+    "leaves its weight out. The evaluation office sets the weights of the lines and of the "
+    "measures.")
 DEFAULT_WEIGHTS = {
     "signed_on_time": 10.0, "response_rate": 20.0, "resolved_on_time": 15.0,
     "resolution_rate": 20.0, "satisfaction_rate": 20.0, "return_rate": 5.0,

@@ -89,3 +89,27 @@ def test_the_files_list_in_chain_order():
     expected = [f"{i:04d}_{script.revision}_" for i, script in enumerate(chain, 1)]
     assert [n[:len(e)] for n, e in zip(names, expected, strict=True)] == expected
     assert names == sorted(names)
+
+
+@pytest.mark.nodb
+def test_set_weights_become_line_weights_that_keep_the_composite(empty_database, redis_url,
+                                                                  tmp_path):
+    """A district whose administrator weighed the measures before there were
+    lines: the petition and register lines weigh what their measures did."""
+    app = create_app(_test_config(empty_database, redis_url, str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="f1a2b3c40020")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO evaluation_weights (measure, weight, updated_at) VALUES "
+                "('response_rate', 50, '2026-11-01 00:00:00'), "
+                "('registered_on_time', 10, '2026-11-01 00:00:00')"))
+        upgrade(revision="f1a2b3c40024")
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(sa.text(
+                "SELECT measure, weight FROM evaluation_weights "
+                "WHERE measure LIKE 'line:%'")).all())
+        # petitions: 10 + 50 + 15 + 20 + 20 + 5 + 5 + 0; the register: 10 + 0 + 0 + 0
+        assert rows == {"line:petition": 125.0, "line:register": 10.0}
+        downgrade(revision="base")
+        db.engine.dispose()

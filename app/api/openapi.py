@@ -231,7 +231,13 @@ def _paths() -> dict:
                  "schema": {"type": "string", "format": "date"}},
                 {"name": "to", "in": "query", "required": True,
                  "schema": {"type": "string", "format": "date"}},
-                {"name": "unit_type", "in": "query", "schema": {"type": "string"}}],
+                {"name": "unit_type", "in": "query", "schema": {"type": "string"}},
+                {"name": "kind", "in": "query", "schema": {"type": "string"},
+                 "description": "A business line: a kind of matter (petition, supervision, "
+                                "proposal, document) or `register`. Only that line's measures, "
+                                "units ranked by the line's score; an unknown line is a 400 "
+                                "naming `kind`. Without it, every line, ranked by the "
+                                "composite score."}],
             "description": "`units`: the evaluation's measures per handling unit "
                            "(`counted_by: handling_unit`). `by_address`: what /stats shows "
                            "for the same days, cases counted by the street of their address "
@@ -241,6 +247,10 @@ def _paths() -> dict:
                 "from": {"type": "string", "format": "date"},
                 "to": {"type": "string", "format": "date"},
                 "unit_type": {"type": "string"},
+                "kind": {"type": "string", "nullable": True},
+                "lines": {"type": "array", "items": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "label": {"type": "string"},
+                    "measures": {"type": "array", "items": {"type": "string"}}}}},
                 "counted_by": {"type": "string", "enum": ["handling_unit"]},
                 "definitions": {"type": "object"},
                 "units": {"type": "array", "items": {"type": "object"}},

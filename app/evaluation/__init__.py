@@ -16,12 +16,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import evaluation.rollups  # noqa: F401  (a merge marks rollup days dirty)
+from app.admin.audit import AdminAuditEvent, record_change
 from app.auth import roles_required, scope
 from app.evaluation import views_data as data
 from app.evaluation.forms import QualitativeForm, weights_form
 from app.evaluation.params import (
     BadParameter,
     parse_date,
+    parse_line,
     parse_period,
     parse_unit_type,
     shift,
@@ -31,8 +33,9 @@ from cases.models.users import Role
 from core.clock import now
 from core.db import db
 from evaluation import exports
+from evaluation.catalogue import get_line, lines
 from evaluation.compute import local_day
-from evaluation.measures import BY_CODE, DEFAULT_WEIGHTS, QUALITATIVE, QUALITATIVE_LABEL, ZH
+from evaluation.measures import BY_CODE, QUALITATIVE, QUALITATIVE_LABEL, ZH
 from evaluation.periods import Period, month_of
 from evaluation.scores import UNIT_TYPES, ranking, set_qualitative, set_weights, weights
 
@@ -87,14 +90,17 @@ def _period_and_kind() -> tuple[Period, object]:
 @bp.get("/ranking")
 @roles_required(*FULL)
 def ranking_page():
+    """The ranking by the composite score, or by one business line's (`line=`)."""
     try:
         period, kind = _period_and_kind()
+        line = parse_line(request.args.get("line"))
     except BadParameter as e:
         flash(_("%(field)s: %(error)s", field=e.field, error=e.message), "error")
-        period, kind = month_of(local_day(now())), parse_unit_type(None)
-    results = ranking(kind, period)
+        period, kind, line = month_of(local_day(now())), parse_unit_type(None), None
+    results = ranking(kind, period, line=line)
     return render_template("evaluation/ranking.html", results=results, period=period,
-                           kind=kind, previous=shift(period, -1), following=shift(period, 1),
+                           kind=kind, line=get_line(line) if line else None,
+                           previous=shift(period, -1), following=shift(period, 1),
                            UNIT_TYPES=UNIT_TYPES, **data.common())
 
 
@@ -108,10 +114,11 @@ def _download(body: bytes, filename: str, mimetype: str) -> Response:
 def ranking_export(fmt: str):
     try:
         period, kind = _period_and_kind()
+        line = parse_line(request.args.get("line"))
     except BadParameter as e:
         abort(400, e.message)
-    headers, rows = exports.ranking_table(ranking(kind, period), period)
-    name = f"ranking-{kind.value}-{period.first}-{period.last}"
+    headers, rows = exports.ranking_table(ranking(kind, period, line=line), period, line)
+    name = f"ranking-{kind.value}-{line + '-' if line else ''}{period.first}-{period.last}"
     title = f"{exports.UNIT_TYPE_ZH[kind.value]}排名"
     return _export(fmt, name, title, headers, rows, exports.definitions())
 
@@ -156,8 +163,10 @@ def unit_page(code: str):
     mine = next(r for r in results if r.unit.id == unit.id)
     ranked = sum(1 for r in results if r.rank is not None)
     charts = data.trend_charts(unit, period)
+    line_charts = data.line_trends(unit, period)
     return render_template("evaluation/unit.html", unit=unit, result=mine, ranked=ranked,
-                           period=period, charts=charts, previous=shift(period, -1),
+                           period=period, charts=charts, line_charts=line_charts,
+                           previous=shift(period, -1),
                            following=shift(period, 1), **data.common())
 
 
@@ -225,20 +234,47 @@ def scores():
                            month=month, **data.common())
 
 
+WEIGHTS_AUDIT = "evaluation_weights"
+
+
+def _weight_fields() -> tuple[list[tuple[object, list[str]]], dict[str, str]]:
+    """The weights page's fields by line (the line's own weight first), the
+    qualitative score's last, and each field's label."""
+    groups, labels = [], {}
+    for line in lines():
+        codes = [line.weight_key, *(m.code for m in line.weighted)]
+        labels[line.weight_key] = _("Weight of the line: %(line)s", line=line.label)
+        labels.update({m.code: str(m.label) for m in line.weighted})
+        groups.append((line, codes))
+    labels[QUALITATIVE] = str(QUALITATIVE_LABEL)
+    groups.append((None, [QUALITATIVE]))
+    return groups, labels
+
+
 @bp.route("/weights", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*SCORERS)
 def weights_page():
-    codes = list(DEFAULT_WEIGHTS)
-    labels = {c: str(BY_CODE[c].label) if c in BY_CODE else str(QUALITATIVE_LABEL)
-              for c in codes}
+    """The evaluation office weighs each line and each measure; every change
+    goes to the audit log (who, what, when, before and after)."""
+    groups, labels = _weight_fields()
+    codes = [c for _line, group in groups for c in group]
     form = weights_form(codes, labels, weights())
     if form.validate_on_submit():
-        set_weights({c: float(getattr(form, c).data or 0) for c in codes})
+        changed = set_weights({c: float(getattr(form, c).data or 0) for c in codes})
+        if changed:
+            record_change(current_user, WEIGHTS_AUDIT, "composite",
+                          {c: before for c, (before, _after) in changed.items()},
+                          {c: after for c, (_before, after) in changed.items()},
+                          summary=", ".join(sorted(changed)))
         db.session.commit()
         flash(_("Weights saved; rankings use them from now on."))
         return redirect(url_for("evaluation.weights_page"))
-    return render_template("evaluation/weights.html", form=form, codes=codes,
-                           QUALITATIVE=QUALITATIVE, **data.common())
+    history = db.session.scalars(
+        select(AdminAuditEvent).where(AdminAuditEvent.target_type == WEIGHTS_AUDIT)
+        .order_by(AdminAuditEvent.at.desc(), AdminAuditEvent.id.desc()).limit(20)).all()
+    return render_template("evaluation/weights.html", form=form, groups=groups,
+                           labels=labels, history=history, QUALITATIVE=QUALITATIVE,
+                           **data.common())
 
 
 @bp.get("/report")

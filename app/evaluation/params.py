@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from cases.models import UnitKind
 from core.clock import now
+from evaluation.catalogue import line_names
 from evaluation.compute import local_day
 from evaluation.periods import KINDS, Period, period_of
 from evaluation.scores import UNIT_TYPES
@@ -57,6 +58,16 @@ def parse_unit_type(value: str | None, default: str | None = "street") -> UnitKi
         raise BadParameter("unit_type", _("must be one of %(choices)s",
                                           choices=", ".join(allowed)))
     return UnitKind(value)
+
+
+def parse_line(value: str | None, field: str = "line") -> str | None:
+    """A business line's name (a kind of matter, or the register); None for all."""
+    if not value:
+        return None
+    if value not in line_names():
+        raise BadParameter(field, _("must be one of %(choices)s",
+                                    choices=", ".join(line_names())))
+    return value
 
 
 def shift(period: Period, step: int) -> Period:

@@ -17,7 +17,13 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.evaluation.params import BadParameter, parse_period, parse_range, parse_unit_type
+from app.evaluation.params import (
+    BadParameter,
+    parse_line,
+    parse_period,
+    parse_range,
+    parse_unit_type,
+)
 from app.evaluation.views_data import common
 from app.maps import community_codes, measure_entry
 from cases.models import Case, CaseEvent, Category, EventKind, OrgUnit
@@ -25,8 +31,9 @@ from core.clock import now
 from core.db import db
 from core.web import csrf
 from evaluation import places
+from evaluation.catalogue import get_line, lines
 from evaluation.compute import day_start
-from evaluation.measures import MEASURES, ZH
+from evaluation.measures import ZH
 from evaluation.periods import Period
 from evaluation.places import PLACE_MEASURES, PlaceCounts
 from evaluation.scores import UnitKind, ranking, units_of
@@ -134,29 +141,37 @@ def _error(field: str, message: str):
 @bp.get("/api/v1/evaluation")
 @csrf.exempt
 def api():
-    """The measures per unit of one type for a range of days, as JSON."""
+    """The measures per unit of one type for a range of days, as JSON; with
+    `kind=`, one business line's measures, ranked by that line's score."""
     try:
         period = parse_range(request.args)
         kind = parse_unit_type(request.args.get("unit_type"), default=None)
+        line = parse_line(request.args.get("kind"), "kind")
     except BadParameter as e:
         return _error(e.field, e.message)
-    results = ranking(kind, period)
+    results = ranking(kind, period, line=line)
+    shown = [get_line(line)] if line else lines()
+    measures = [m for each in shown for m in each.measures]
     streets, unlocated, total = street_rows(period)
     return jsonify({
         "from": period.first.isoformat(), "to": period.last.isoformat(),
         "unit_type": kind.value,
+        "kind": line,
+        "lines": [{"name": each.name, "label": str(each.label),
+                   "measures": [m.code for m in each.measures]} for each in shown],
         "counted_by": "handling_unit",
         "generated_at": now().isoformat(),
         "definitions": {m.code: {"label": str(m.label), "label_zh": ZH[m.code][0],
                                  "definition": str(m.definition),
                                  "definition_zh": ZH[m.code][1], "kind": m.kind}
-                        for m in MEASURES} | {"composite": {
+                        for m in measures} | {"composite": {
                             "label_zh": ZH["composite"][0], "definition_zh": ZH["composite"][1]}},
         "units": [{
             "code": r.unit.code, "name_zh": r.unit.name_zh, "name_en": r.unit.name_en,
             "rank": r.rank, "composite": r.composite, "previous_rank": r.previous_rank,
             "rank_change": r.rank_change, "qualitative": r.qualitative,
-            "measures": r.values,
+            "lines": {each.name: r.lines.get(each.name) for each in shown},
+            "measures": {m.code: r.values[m.code] for m in measures},
         } for r in results],
         "by_address": {
             "counted_by": "street_of_address",

@@ -13,11 +13,11 @@ from core.clock import now
 from core.db import db
 from core.i18n import localname
 from evaluation import rollups
+from evaluation.catalogue import all_measures, line_of, lines
 from evaluation.compute import DayFacts, local_day
 from evaluation.measures import (
     BY_CODE,
     COMPOSITE_DEFINITION,
-    MEASURES,
     QUALITATIVE_DEFINITION,
     QUALITATIVE_LABEL,
     THREE_RATES,
@@ -25,7 +25,7 @@ from evaluation.measures import (
     percentiles,
 )
 from evaluation.models import QualitativeScore
-from evaluation.periods import Period
+from evaluation.periods import Period, month_of
 from evaluation.scores import UNIT_TYPES, evaluate, unit_values
 
 LIVE_MEASURES = ("received", "signed_on_time", "response_rate", "resolved_on_time",
@@ -35,7 +35,8 @@ TREND_DAYS = 30
 
 
 def common() -> dict:
-    return {"MEASURES": MEASURES, "BY_CODE": BY_CODE, "THREE_RATES": THREE_RATES,
+    return {"MEASURES": all_measures(), "LINES": lines(), "BY_CODE": BY_CODE,
+            "THREE_RATES": THREE_RATES,
             "QUALITATIVE_LABEL": QUALITATIVE_LABEL,
             "QUALITATIVE_DEFINITION": QUALITATIVE_DEFINITION,
             "COMPOSITE_DEFINITION": COMPOSITE_DEFINITION, "LIVE_MEASURES": LIVE_MEASURES,
@@ -94,6 +95,22 @@ def trend_charts(unit: OrgUnit, period: Period) -> list:
     return charts
 
 
+TREND_MONTHS = 6
+
+
+def line_trends(unit: OrgUnit, period: Period) -> list:
+    """Each line's score for the unit over the last months (a line without
+    measures has no chart); the lines read their own tables per month."""
+    last = month_of(min(period.last, local_day(now())))
+    months = [last]
+    while len(months) < TREND_MONTHS:
+        months.insert(0, months[0].previous())
+    scores = [(m, evaluate(unit.kind, m, units=[unit])[0]) for m in months]
+    return [(line, line_chart(str(line.label),
+                              [(m.first, r.lines.get(line.name)) for m, r in scores], "", 100))
+            for line in lines() if line.measures]
+
+
 def composite_chart(results: list) -> dict:
     """The composite scores of a ranking as bars, best first (the table is beside it)."""
     scored = [r for r in results if r.composite is not None]
@@ -102,7 +119,12 @@ def composite_chart(results: list) -> dict:
 
 
 def cases_for(unit: OrgUnit, period: Period, measure: Measure) -> tuple[list[int], set | None]:
-    """The cases behind a figure; for a rate, also which of them met it."""
+    """The cases (matters of any kind) behind a figure; for a rate, also which
+    of them met it. A line counted outside the rollups says them itself."""
+    line = line_of(measure.code)
+    if line is not None and line.behind is not None:
+        ids, met = line.behind(unit.id, period.first, period.last, measure, None)
+        return sorted(ids), met
     counter = drill_counter(measure)
     ids = rollups.cases_behind(unit.id, period.first, period.last, counter)
     met = None

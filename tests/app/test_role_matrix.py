@@ -176,7 +176,7 @@ ACCESS: dict[str, Access] = {
     "evaluation.cases_page": Access(EVALUATION | {Role.UNIT_HEAD}, query=EVALUATED_UNIT),
     "evaluation.cases_export": Access(EVALUATION | {Role.UNIT_HEAD}, query=EVALUATED_UNIT),
     "evaluation.scores": Access(frozenset({Role.EVALUATOR, Role.ADMIN})),
-    "evaluation.weights_page": Access(ADMIN),
+    "evaluation.weights_page": Access(frozenset({Role.EVALUATOR, Role.ADMIN})),
     "outbox_api.outbox": Access(ADMIN, api="session"),
     # the REST API
     # the register of rental housing and the floating population

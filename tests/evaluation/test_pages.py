@@ -18,7 +18,7 @@ from evaluation.models import QualitativeScore, Weight
 from tests.evaluation.conftest import at
 from tests.evaluation.test_measures import WEEK, build
 from tests.html import parse
-from tests.support import login
+from tests.support import audit_rows, login
 
 RANGE = {"from": "2026-11-02", "to": "2026-11-08"}
 
@@ -156,17 +156,18 @@ def test_evaluator_enters_a_qualitative_score_and_it_counts(client, built):
     assert a.qualitative == 90.0
 
 
-def test_admin_sets_weights_and_the_composite_follows(client, built):
-    login(client, "evaluator")
-    assert client.get("/evaluation/weights").status_code == 403
-    client.post("/logout")
-    login(client, "admin")
+def test_the_evaluation_office_sets_weights_and_the_composite_follows(client, built):
+    login(client, "evaluator")  # the evaluation office (and an administrator)
     data = {c: "0" for c in ("signed_on_time", "response_rate", "resolved_on_time",
                              "resolution_rate", "satisfaction_rate", "return_rate",
                              "redo_rate", "extension_rate", "qualitative")}
     data["response_rate"] = "100"
     assert client.post("/evaluation/weights", data=data).status_code == 302
     assert db.session.get(Weight, "response_rate").weight == 100
+    changes = audit_rows("evaluation_weights")  # who changed what, when
+    assert len(changes) == 1 and changes[0].actor_label == "evaluator"
+    assert changes[0].before["response_rate"] == 20.0 and changes[0].after["response_rate"] == 100
+    assert "qualitative" in changes[0].after
     from cases.models import UnitKind
     from evaluation.scores import evaluate
 

@@ -90,7 +90,11 @@ def test_the_measures_join_the_composite_only_with_a_weight(clock):
     assert values(UnitKind.COMMUNITY, "huangpu-dongyuan").composite is None
     set_weights({"registered_on_time": 10.0})
     db.session.commit()
-    assert values(UnitKind.COMMUNITY, "huangpu-dongyuan").composite == 0.0
+    assert values(UnitKind.COMMUNITY, "huangpu-dongyuan").composite is None  # its line weighs 0
+    set_weights({"line:register": 20.0})
+    db.session.commit()
+    result = values(UnitKind.COMMUNITY, "huangpu-dongyuan")
+    assert result.composite == 0.0 and result.lines["register"] == 0.0
 
 
 def test_the_figure_leads_to_the_rows_behind_it(client, clock):

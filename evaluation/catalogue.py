@@ -1,0 +1,20 @@
+"""Every business line, its declaration imported once (evaluation/lines.py):
+the pages, exports and the API read the lines from here.
+
+A kind's measures module (evaluation/<kind>_measures.py) ends with its
+`register_line(Line(...))`; add one import below for it.
+"""
+
+from evaluation.lines import (  # noqa: F401 (the module is the API)
+    LINE_PREFIX,
+    Line,
+    all_measures,
+    default_weights,
+    get_line,
+    line_names,
+    line_of,
+    lines,
+)
+
+# One import per kind whose line is declared, e.g.:
+# from evaluation import supervision_measures  # noqa: F401, I001
