@@ -111,9 +111,13 @@ def _require_open(case: Case) -> None:
 
 
 def _lead(case: Case, actor: Actor):
+    """The actor's lead assignment; the lead's first report signs for the
+    item (签收), so no separate step stands between the unit and its work."""
     assignment = unit_assignment(case, actor)
     if not assignment.is_lead:
         raise NotAllowed("only the lead unit reports on a supervision item")
+    if assignment.status is AssignmentStatus.ASSIGNED:
+        operations.acknowledge(case, actor)
     return assignment
 
 

@@ -25,8 +25,8 @@ from cases.actors import SYSTEM, Actor
 from cases.events import record_event
 from cases.models import Assignment, Case, EventKind, OrgUnit
 from cases.models.supervision_item import (
-    LightChange,
     Light,
+    LightChange,
     Milestone,
     SupervisionItem,
 )
@@ -88,7 +88,9 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def report_dues(item: SupervisionItem, until: datetime, calendar: WorkingCalendar) -> list[datetime]:
+def report_dues(
+    item: SupervisionItem, until: datetime, calendar: WorkingCalendar
+) -> list[datetime]:
     """The progress reports' due moments from the item's start up to `until`:
     every `report_every_months` months after the month it started, by the
     close of that month's Nth working day."""

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from cases import operations
 from cases import supervision_items as items
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.events import IncomingFile
@@ -91,7 +90,6 @@ def test_completion_needs_every_milestone_then_the_office_verifies(item):
     assert refused.value.field == "milestones"
     for milestone in item.milestones:
         items.complete_milestone(case, milestone, lead, "完成")
-    operations.acknowledge(case, lead)
     items.report_completion(case, lead, "项目已投产")
     assert case.status is CaseStatus.RESOLVED
     with pytest.raises(NotAllowed):
