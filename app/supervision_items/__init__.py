@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth import roles_required
+from app.auth.scope import may_read, may_use_cases
 from app.supervision_items import forms
 from app.workbench import REFUSED, perform
 from cases import supervision_items as items
@@ -137,14 +138,13 @@ def register():
 
 
 def readable_item(case_id: int) -> SupervisionItem:
-    """The item, for the office or a unit assigned to it; 403 for anyone else."""
+    """The item, for the office or whoever may read its case (a unit assigned
+    to it, its head); 403 for anyone else."""
     item = db.session.get(SupervisionItem, case_id)
     if item is None:
         abort(404)
-    if current_user.role in OFFICE:
-        return item
-    if current_user.unit_id is None or not any(
-        a.unit_id == current_user.unit_id for a in item.case.assignments
+    if current_user.role not in OFFICE and not (
+        may_use_cases(current_user) and may_read(current_user, item.case)
     ):
         abort(403)
     return item
