@@ -169,3 +169,86 @@ def send_back(tracking_number: str):
     _office(tracking_number)
     reason = _text(_body(), "reason")
     return _done(tracking_number, lambda case: items.send_back(case, g.api_user, reason))
+
+
+# -- the OpenAPI document's part (app/api/openapi.py merges it) -----------------
+
+_DATE = {"type": "string", "format": "date"}
+_TIME = {"type": "string", "format": "date-time", "nullable": True}
+ITEM_SCHEMA = {"type": "object", "properties": {
+    "tracking_number": {"type": "string"}, "title": {"type": "string"},
+    "status": {"type": "string"}, "source": {"type": "string", "nullable": True},
+    "deadline": _DATE, "lead_unit": {"type": "string", "nullable": True},
+    "light": {"type": "string", "enum": ["green", "yellow", "red"]},
+    "report_late": {"type": "boolean"}, "report_every_months": {"type": "integer"},
+    "report_by_working_day": {"type": "integer"},
+    "milestones": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "due_on": _DATE,
+        "done_at": _TIME, "evidence": {"type": "string", "nullable": True}}}},
+    "reports": {"type": "array", "items": {"type": "object", "properties": {
+        "at": {"type": "string", "format": "date-time"}, "unit": {"type": "string"},
+        "text": {"type": "string"}}}},
+}}
+_TEXT = {"type": "string", "minLength": 1}
+_PATH = {"name": "tracking_number", "in": "path", "required": True,
+         "schema": {"type": "string"}, "description": "The item's number (督〔2026〕N号)"}
+
+
+def _answer(status: str, description: str, errors: dict) -> dict:
+    return {status: {"description": description, "content": {"application/json": {
+        "schema": {"type": "object", "required": ["item"], "properties": {
+            "item": {"$ref": "#/components/schemas/SupervisionItem"}}}}}}, **errors}
+
+
+def _post(summary: str, body: dict, required: list[str], errors: dict,
+          params: list | None = None) -> dict:
+    return {"post": {
+        "summary": summary, "tags": ["supervision items"], "security": [{"bearerAuth": []}],
+        "parameters": params if params is not None else [_PATH],
+        "requestBody": {"required": bool(required), "content": {"application/json": {
+            "schema": {"type": "object", "properties": body, "required": required}}}},
+        "responses": _answer("200", "The item after", errors)}}
+
+
+def openapi_paths(errors) -> dict:
+    """The paths of this module; `errors(*codes)` is the document's error answers."""
+    acting = errors(400, 401, 403, 404, 409)
+    register = _post(
+        "Register a supervision item (督办件) with its milestones and lead unit "
+        "(the supervision office)",
+        {"title": _TEXT, "description": _TEXT,
+         "source": {"type": "string", "enum": ["leader_instruction", "meeting_decision",
+                                               "investment_project", "higher_level"]},
+         "deadline": _DATE, "unit": _TEXT,
+         "milestones": {"type": "array", "items": {"type": "object", "required": [
+             "name", "due_on"], "properties": {"name": _TEXT, "due_on": _DATE}},
+             "description": "None may fall after the deadline (400 naming milestones)"},
+         "report_every_months": {"type": "integer", "minimum": 1, "maximum": 12},
+         "report_by_working_day": {"type": "integer", "minimum": 1, "maximum": 20}},
+        ["title", "description", "source", "deadline", "unit"], {}, params=[])
+    register["post"]["responses"] = _answer("201", "The item registered",
+                                            errors(400, 401, 403, 409))
+    milestone = {"name": "milestone_id", "in": "path", "required": True,
+                 "schema": {"type": "integer"}}
+    return {
+        "/api/v1/supervision-items": register,
+        "/api/v1/cases/{tracking_number}/supervision": {"get": {
+            "summary": "A supervision item: its plan, milestones, reports and light",
+            "tags": ["supervision items"], "security": [{"bearerAuth": []}],
+            "parameters": [_PATH],
+            "responses": _answer("200", "The item", errors(401, 403, 404))}},
+        "/api/v1/cases/{tracking_number}/progress": _post(
+            "The lead unit reports progress", {"text": _TEXT}, ["text"], acting),
+        "/api/v1/cases/{tracking_number}/milestones/{milestone_id}/done": _post(
+            "The lead unit marks a milestone done", {"note": _TEXT}, ["note"], acting,
+            params=[_PATH, milestone]),
+        "/api/v1/cases/{tracking_number}/completion": _post(
+            "The lead unit reports completion (every milestone done)", {"text": _TEXT},
+            ["text"], acting),
+        "/api/v1/cases/{tracking_number}/verify": _post(
+            "The supervision office verifies and closes (销号)", {"note": {"type": "string"}},
+            [], acting),
+        "/api/v1/cases/{tracking_number}/send-back": _post(
+            "The supervision office sends the completion report back", {"reason": _TEXT},
+            ["reason"], acting),
+    }
