@@ -140,12 +140,13 @@ def register():
 def readable_item(case_id: int) -> SupervisionItem:
     """The item, for the office or whoever may read its case (a unit assigned
     to it, its head); 403 for anyone else."""
+    office = current_user.role in OFFICE
+    if not office and not may_use_cases(current_user):  # the role, before the row
+        abort(403)
     item = db.session.get(SupervisionItem, case_id)
     if item is None:
         abort(404)
-    if current_user.role not in OFFICE and not (
-        may_use_cases(current_user) and may_read(current_user, item.case)
-    ):
+    if not office and not may_read(current_user, item.case):
         abort(403)
     return item
 
@@ -217,6 +218,7 @@ def _evidence(form: forms.MilestoneDoneForm) -> list[IncomingFile]:
 @bp.post("/<int:case_id>/milestones/<int:milestone_id>/done")
 @login_required
 def milestone_done(case_id: int, milestone_id: int):
+    readable_item(case_id)  # the role and the scope before the milestone
     milestone = db.session.get(Milestone, milestone_id)
     if milestone is None or milestone.case_id != case_id:
         abort(404)
