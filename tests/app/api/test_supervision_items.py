@@ -57,3 +57,12 @@ def test_only_the_office_registers_and_only_the_assigned_read(api, clock):
     api("supervisor").post("/supervision-items", BODY)
     assert api("chengguan").get(f"/cases/{NUMBER}/supervision").status_code == 404
     assert api("chengguan").post(f"/cases/{NUMBER}/progress", {"text": "x"}).status_code == 404
+
+
+def test_the_generic_create_gives_a_supervision_item_its_plan(api, clock):
+    body = {"kind": "supervision"} | {k: BODY[k] for k in
+                                      ("title", "description", "source", "deadline")}
+    answer = api("supervisor").post("/cases", body)
+    assert answer.status_code == 201
+    item = api("supervisor").get(f"/cases/{NUMBER}/supervision").json["item"]
+    assert item["deadline"] == "2027-06-30" and item["milestones"] == []
