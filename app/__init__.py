@@ -35,6 +35,7 @@ from app.register.landlord import bp as landlord_bp  # the landlord's public for
 from app.search import bp as search_bp
 from app.supervision import bp as supervision_bp
 from app.supervision.admin import bp as time_admin_bp
+from app.supervision_items import bp as supervision_items_bp
 from app.workbench import bp as workbench_bp
 from cases import survey
 from channels.city12319 import link as city_link
@@ -63,6 +64,7 @@ from register import findings
 # Every model registered before the mappers are configured.
 MODEL_MODULES = (
     "cases.models",
+    "cases.models.supervision_item",
     "cases.survey_models",
     "channels.open311.models",
     "channels.city12319.models",
@@ -81,7 +83,7 @@ BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
     callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp, register_bp,
-    register_admin_bp, landlord_bp,
+    register_admin_bp, landlord_bp, supervision_items_bp,
 )
 
 

@@ -10,6 +10,7 @@ from app.admin.audit import AuditAction, record
 from app.admin.cli import import_cli
 from app.demo.loader import load_demo
 from app.demo.register_people import load_register_people
+from app.demo.supervision_items import load_supervision_items
 from app.register.cli import register_cli
 from cases.jobs import reconcile
 from cases.models import OrgUnit
@@ -32,6 +33,7 @@ def demo_load() -> None:
     """Load the demo district (idempotent), with its made-up rental register."""
     added = load_demo()
     added |= load_register_people(local(now()).date())
+    added |= load_supervision_items(local(now()).date())
     if any(added.values()):
         click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
     else:

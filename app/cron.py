@@ -21,6 +21,7 @@ from channels.phone.sms_cases import reconcile as decide_sms_choices
 from channels.webhooks.deliver import reconcile as reconcile_webhooks
 from escalation.jobs import sweep
 from escalation.recalculate import recalculate_deadlines
+from escalation.supervision_items import refresh_lights
 from evaluation.jobs import refresh as refresh_evaluation
 from register.privacy import anonymise_departed
 
@@ -33,6 +34,8 @@ cron.register(reconcile_outbox, queue_name="notify", interval=MINUTE)
 cron.register(sweep, queue_name="escalation", interval=MINUTE)
 # Open deadlines moved by a calendar change still waiting (a lost job's too).
 cron.register(recalculate_deadlines, queue_name="escalation", interval=MINUTE)
+# Supervision items' traffic lights: reminders before milestones, red escalates.
+cron.register(refresh_lights, queue_name="escalation", interval=MINUTE)
 cron.register(reconcile_recordings, queue_name="sync", interval=MINUTE)
 # An SMS held with the question "1: add it to your case, 2: a new problem"
 # takes its default once its deadline has passed, if its own job was lost.

@@ -5,6 +5,8 @@ A kind's measures module (evaluation/<kind>_measures.py) ends with its
 `register_line(Line(...))`; add one import below for it.
 """
 
+# One import per kind whose line is declared (the import declares it).
+from evaluation import supervision_measures  # noqa: F401
 from evaluation.lines import (  # noqa: F401 (the module is the API)
     LINE_PREFIX,
     Line,
@@ -15,6 +17,3 @@ from evaluation.lines import (  # noqa: F401 (the module is the API)
     line_of,
     lines,
 )
-
-# One import per kind whose line is declared, e.g.:
-# from evaluation import supervision_measures  # noqa: F401, I001

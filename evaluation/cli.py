@@ -7,6 +7,7 @@ import click
 from core.cli import Commands
 from evaluation import rollups
 from evaluation.history import generate
+from evaluation.supervision_history import generate as generate_supervision
 
 evaluation_cli = Commands("evaluation", help="Performance evaluation (绩效考评).")
 
@@ -20,8 +21,10 @@ def generate_history(days: int, per_day: int, seed: int) -> None:
     returns, extensions, callbacks, redo) and write its rollups."""
 
     made = generate(days, per_day, seed, progress=click.echo)
+    items = generate_supervision(days, seed, progress=click.echo)
     click.echo(f"{made['cases']} cases, {made['escalations']} escalations; "
-               f"{made['days_materialised']} day(s) of rollups written.")
+               f"{made['days_materialised']} day(s) of rollups written; "
+               f"{items['supervision_items']} supervision items, {items['closed']} closed.")
 
 
 @evaluation_cli.command("refresh")

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api import ApiError, bp
 from app.api.serialize import case_json, case_summary
 from app.auth.scope import in_scope, may_read, may_use_cases
-from cases import collaboration, kinds, operations, rejection
+from cases import collaboration, kinds, operations, rejection, supervision_items
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.matters import create_matter, may_create
 from cases.models import Assignment, Case, OrgUnit
@@ -109,7 +109,11 @@ def create_case():
     if not may_create(kinds.get(name), user):
         raise ApiError(403, "not_allowed", f"the role {user.role.value} may not create a {name}")
     try:
-        case = create_matter(name, {k: v for k, v in data.items() if k != "kind"}, user)
+        fields = {k: v for k, v in data.items() if k != "kind"}
+        # A supervision item has its plan (deadline, reporting cycle) from the start;
+        # POST /api/v1/supervision-items registers one with milestones and its lead.
+        case = (supervision_items.register_item(fields, [], user).case
+                if name == "supervision" else create_matter(name, fields, user))
         db.session.commit()
     except InvalidRequest as exc:
         db.session.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from app.api import supervision_items
 from cases import kinds
 from cases.models.assignment import ReturnReason
 from cases.rejection import MAX_EXPLANATION, RejectReason
@@ -317,12 +318,12 @@ def document() -> dict:
                                 "scope and work them with the workbench's actions. A case "
                                 "outside your scope answers 404."},
         "servers": [{"url": "/"}],
-        "paths": _paths() | _register_paths(),
+        "paths": _paths() | _register_paths() | supervision_items.openapi_paths(_errors),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from `flask api-token create <username>`"}},
-            "schemas": _SCHEMAS},
+            "schemas": _SCHEMAS | {"SupervisionItem": supervision_items.ITEM_SCHEMA}},
         "security": BEARER,
     }
 

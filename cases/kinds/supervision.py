@@ -44,5 +44,6 @@ SUPERVISION = register(Kind(
     ),
     creators=frozenset({Role.SUPERVISOR, Role.ADMIN}),
     citizen_facing=False,
-    measures=(),
+    # evaluation/supervision_measures.py, per lead unit
+    measures=("milestones_on_time", "reports_on_time", "red_light_days", "items_closed"),
 ))

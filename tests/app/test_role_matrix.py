@@ -220,6 +220,20 @@ ACCESS: dict[str, Access] = {
         "assist_reply", "extension")},
     "api.reject": Access(DISTRICT, case="any", api="token"),
     "api.reverse_rejection": Access(SUPERVISORS, case="any", api="token"),
+    # supervision items (督办件): the office (supervisor role) registers, verifies and
+    # sends back; whoever reads the case reads the item; its lead unit reports
+    "supervision_items.desk": Access(SUPERVISORS),
+    "supervision_items.register": Access(SUPERVISORS),
+    "supervision_items.add_milestone": Access(SUPERVISORS),
+    "supervision_items.verify": Access(SUPERVISORS),
+    "supervision_items.send_back": Access(SUPERVISORS),
+    **{f"supervision_items.{name}": Access(READERS) for name in (
+        "detail", "progress", "milestone_done", "complete")},
+    "api.register_item": Access(SUPERVISORS, api="token"),
+    **{f"api.{name}": Access(READERS, case="scoped", api="token") for name in (
+        "get_item", "progress", "milestone_done", "completion")},
+    "api.verify": Access(SUPERVISORS, case="any", api="token"),
+    "api.send_back": Access(SUPERVISORS, case="any", api="token"),
 }
 # Every page of these blueprints is for administrators, whatever is added later.
 ADMIN_BLUEPRINTS = ("admin", "time_admin", "notify_admin", "register_admin")
