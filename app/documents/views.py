@@ -139,9 +139,9 @@ def step(number: str, allowed: Callable[[], bool], name: str, form: FlaskForm,
          action: Callable[[Case, FlaskForm], object], success: str):
     """One step: the role first, then the form, then the operation; the page
     again with the form as typed when it is refused."""
+    require(allowed())  # the role before the row, so a refusal never depends on it
     case = document_or_404(number)
-    require(allowed())
-    if name in ("distribute",):
+    if name == "distribute":
         form.lead.choices = [SelectChoice("", "—"), *_units()]
         form.assisting.choices = _units()
     if name == "circulate":
