@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import select
 
+from app.demo.documents import load_documents
 from cases.models import Case
 from cases.states import CaseStatus
 from core.db import db
@@ -87,8 +88,7 @@ def test_readers_confirm_and_outsiders_are_refused(client):
     login(client, "evaluator")
     assert doc.tracking_number in client.get("/documents/").get_data(as_text=True)
     assert client.post(f"{url}/read").status_code == 302
-    assert "read on" in client.get(url).get_data(as_text=True) or "阅于" in \
-        client.get(url).get_data(as_text=True)
+    assert "阅知" in client.get(url).get_data(as_text=True)  # 已于……阅知
 
 
 def test_the_list_is_empty_for_a_unit_with_no_documents(client):
@@ -96,3 +96,11 @@ def test_the_list_is_empty_for_a_unit_with_no_documents(client):
     login(client, "chengguan")
     page = client.get("/documents/").get_data(as_text=True)
     assert 'id="no-documents"' in page
+
+
+def test_the_demo_has_a_document_at_each_first_step_and_loads_it_once(client):
+    assert load_documents() == {"documents": 4}
+    assert load_documents() == {"documents": 0}
+    login(client, "dispatcher")
+    page = client.get("/documents/").get_data(as_text=True)
+    assert page.count("<td><a href=\"/documents/") == 4
