@@ -21,6 +21,7 @@ from app.admin.templates import bp as templates_bp
 from app.auth import bp as auth_bp
 from app.callbacks import bp as callbacks_bp
 from app.console import bp as console_bp
+from app.documents import bp as documents_bp  # incoming documents (办文)
 from app.evaluation import bp as evaluation_bp
 from app.evaluation.public import bp as stats_bp
 from app.extensions import babel, login_manager, migrate
@@ -83,7 +84,7 @@ BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
     callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp, register_bp,
-    register_admin_bp, landlord_bp, supervision_items_bp,
+    register_admin_bp, landlord_bp, supervision_items_bp, documents_bp,
 )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.admin.audit import AuditAction, record
 from app.admin.cli import import_cli
+from app.demo.documents import load_documents
 from app.demo.loader import load_demo
 from app.demo.register_people import load_register_people
 from app.demo.supervision_items import load_supervision_items
@@ -34,6 +35,7 @@ def demo_load() -> None:
     added = load_demo()
     added |= load_register_people(local(now()).date())
     added |= load_supervision_items(local(now()).date())
+    added |= load_documents()  # a few incoming documents (办文)
     if any(added.values()):
         click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
     else:

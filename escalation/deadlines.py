@@ -20,7 +20,7 @@ from core.clock import now
 from core.db import db
 from escalation.calendar import WorkingCalendar
 from escalation.jobs import fire_timer
-from escalation.limits import Limit, current_calendar, limits_for
+from escalation.limits import Limit, current_calendar, limits_of
 from escalation.models import DeadlineKind, LimitUnit, Timer, TimerStep, timer_job_id
 
 MET_AT = {
@@ -122,7 +122,9 @@ def cancel(assignment: Assignment, reason: str, kinds: set[DeadlineKind] | None 
 
 
 def _limits(assignment: Assignment) -> dict[DeadlineKind, Limit]:
-    return limits_for(assignment.case.category, assignment.case.priority)
+    """The category's limits, the resolve limit being the kind's own where it
+    declares one (escalation.limits.limits_of)."""
+    return limits_of(assignment.case)
 
 
 def set_deadlines(assignment: Assignment, **_) -> None:

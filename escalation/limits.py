@@ -3,13 +3,16 @@ the defaults found in published hotline rules (DESIGN.md)."""
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
-from cases.models import Category, Priority
+from cases import kinds
+from cases.kind_registry import PETITION
+from cases.models import Case, Category, Priority
 from core.db import db
 from escalation.calendar import WorkingCalendar, parse_hours
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
@@ -77,6 +80,40 @@ def limits_for(category: Category | None, priority: Priority) -> dict[DeadlineKi
     rows.sort(key=lambda r: r.category_id is not None)  # the category's own last, so it wins
     chosen = {row.kind: Limit(row.amount, row.unit) for row in rows}
     return {kind: chosen.get(kind) or Limit(*DEFAULTS[(priority, kind)]) for kind in DeadlineKind}
+
+
+@dataclass(frozen=True)
+class MonthsLimit(Limit):
+    """A limit in calendar months (a proposal's reply within 3 months): the
+    same time of day, that many months on (the month's last day when the
+    day does not exist), on the working-day calendar for its reminder and
+    escalation steps."""
+
+    def deadline(self, start: datetime, calendar: WorkingCalendar) -> datetime:
+        month = start.month - 1 + self.amount
+        year, month = start.year + month // 12, month % 12 + 1
+        day = min(start.day, monthrange(year, month)[1])
+        return start.replace(year=year, month=month, day=day)
+
+
+def from_declared(limit: kinds.Limit) -> Limit:
+    """A kind's declared limit (cases.kinds.Limit) as a limit of the calendar."""
+    if limit.months:
+        return MonthsLimit(limit.months, LimitUnit.WORKING_DAYS)
+    return Limit(limit.working_days or 0, LimitUnit.WORKING_DAYS)
+
+
+def limits_of(case: Case) -> dict[DeadlineKind, Limit]:
+    """The limits of one matter's assignments: its category's (limits_for),
+    with the resolve limit its kind declares for it (`Kind.resolve_limit`,
+    e.g. a document's by its urgency) in place of the category's. Petitions
+    keep their category limits."""
+    limits = limits_for(case.category, case.priority)
+    if case.kind and case.kind != PETITION:
+        declared = kinds.get(case.kind).resolve_limit(case)
+        if declared is not None:
+            limits[DeadlineKind.RESOLVE] = from_declared(declared)
+    return limits
 
 
 def current_calendar() -> WorkingCalendar:

@@ -48,6 +48,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from cases.actors import Actor
 from cases.events import record_event
+from cases.kind_registry import PETITION
 from cases.models import Assignment, Case, CaseEvent, EventKind
 from cases.models.users import User
 from cases.states import CaseStatus
@@ -56,7 +57,7 @@ from core.db import db
 from core.queues import job
 from escalation.calendar import WorkingCalendar, parse_hours
 from escalation.deadlines import MET_AT, after_pause, due_attr, is_met, schedule
-from escalation.limits import Limit, current_calendar, limits_for
+from escalation.limits import Limit, current_calendar, limits_of
 from escalation.models import CalendarChange, DeadlineKind, LimitUnit, Timer
 
 log = logging.getLogger(__name__)
@@ -167,9 +168,10 @@ def recalculate(assignments: list[Assignment], before: WorkingCalendar,
     limits: dict[tuple, dict[DeadlineKind, Limit]] = {}
     for assignment in assignments:
         case = assignment.case
-        key = (case.category_id, case.priority)
+        # A kind may declare its resolve limit per matter (a document's urgency).
+        key = (case.category_id, case.priority, None if case.kind == PETITION else case.id)
         if key not in limits:
-            limits[key] = limits_for(case.category, case.priority)
+            limits[key] = limits_of(case)
         window = [p for p in pauses[case.id] if p[0] >= assignment.assigned_at]
         moves = _moves(assignment, limits[key], window, before, after, at, result)
         if moves:

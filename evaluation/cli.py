@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from core.cli import Commands
-from evaluation import rollups
+from evaluation import document_history, rollups
 from evaluation.history import generate
 from evaluation.supervision_history import generate as generate_supervision
 
@@ -22,6 +22,9 @@ def generate_history(days: int, per_day: int, seed: int) -> None:
 
     made = generate(days, per_day, seed, progress=click.echo)
     items = generate_supervision(days, seed, progress=click.echo)
+    documents = document_history.generate(days, seed, progress=click.echo)  # 办文
+    if documents:
+        click.echo(f"{documents['documents']} documents, {documents['reminders']} reminders.")
     click.echo(f"{made['cases']} cases, {made['escalations']} escalations; "
                f"{made['days_materialised']} day(s) of rollups written; "
                f"{items['supervision_items']} supervision items, {items['closed']} closed.")

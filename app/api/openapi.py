@@ -310,6 +310,39 @@ def _register_paths() -> dict:
     }
 
 
+_DOCUMENT_STEPS = {  # step: (summary, body, required)
+    "propose": ("拟办: the office proposes the handling", {"proposal": _TEXT}, ["proposal"]),
+    "decide": ("批办: a leader decides, with an instruction", {"instruction": _TEXT},
+               ["instruction"]),
+    "distribute": ("分办: to a lead unit and assisting units (unit codes)", {
+        "lead": _TEXT, "assisting": {"type": "array", "items": {"type": "string"}},
+        "note": {"type": "string"}}, ["lead"]),
+    "remind": ("催办: the office chases the lead unit (counted)", {"note": {"type": "string"}},
+               []),
+    "close": ("办结: the office closes the document with its result", {"result": _TEXT},
+              ["result"]),
+    "readers": ("传阅: name readers (usernames)", {"readers": {
+        "type": "array", "items": {"type": "string"}, "minItems": 1}}, ["readers"]),
+    "read": ("A named reader confirms having read the document", None, []),
+}
+
+
+def _document_paths() -> dict:
+    """The incoming documents' steps (app/api/documents.py); registration is
+    POST /api/v1/cases with kind `document`."""
+    paths = {}
+    for step, (summary, body, required) in _DOCUMENT_STEPS.items():
+        path = _action(summary, body, required)
+        operation = path["post"]
+        operation["tags"] = ["documents"]
+        operation["responses"]["200"] = _json({"type": "object", "required": ["case", "document"],
+                                               "properties": {"case": _ref("Case"),
+                                                              "document": {"type": "object"}}},
+                                              "The case and its document record after")
+        paths[f"/api/v1/documents/{{tracking_number}}/{step}"] = path
+    return paths
+
+
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -318,7 +351,8 @@ def document() -> dict:
                                 "scope and work them with the workbench's actions. A case "
                                 "outside your scope answers 404."},
         "servers": [{"url": "/"}],
-        "paths": _paths() | _register_paths() | supervision_items.openapi_paths(_errors),
+        "paths": (_paths() | _register_paths() | supervision_items.openapi_paths(_errors)
+                  | _document_paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

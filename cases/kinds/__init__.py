@@ -65,6 +65,8 @@ class Kind:
     - `measures`: the names of the evaluation measures that count for it.
     - `check`: an extra check of the validated fields (a document refuses a
       security level); raises InvalidRequest naming the field.
+    - `resolve_rule`: the resolve limit of one matter (`resolve_limit`),
+      read by escalation when a unit is assigned; None: the category's.
     """
 
     name: str
@@ -78,6 +80,14 @@ class Kind:
     citizen_facing: bool = False
     measures: tuple[str, ...] = ()
     check: Callable[[dict[str, Any]], None] | None = None
+    resolve_rule: Callable[[Any], Limit | None] | None = None
+
+    def resolve_limit(self, case: Any) -> Limit | None:
+        """The limit of the resolve deadline this kind sets for one matter
+        (a document's by its urgency), or None: the category's limits apply.
+        escalation.limits.limits_of reads it when an assignment is made, so
+        the deadline, its reminder and its escalation steps follow it."""
+        return self.resolve_rule(case) if self.resolve_rule is not None else None
 
     @property
     def states(self) -> frozenset[CaseStatus]:

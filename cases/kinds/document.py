@@ -23,11 +23,19 @@ S = CaseStatus
 
 # 特急 / 加急 / 平急, and their default limits in working days.
 URGENCIES = ("express", "urgent", "ordinary")
+# evaluation/document_measures.py defines them (names only here: cases is below evaluation).
+DOCUMENT_MEASURES = ("documents_on_time", "documents_reminders", "documents_days_to_close")
 
 
 def _non_classified(fields: dict[str, Any]) -> None:
     if fields.get("security_level"):
         raise InvalidRequest("security_level", "only non-classified documents are registered here")
+
+
+def _by_urgency(case: Any) -> Limit | None:
+    """The resolve limit of a document: 3, 5 or 10 working days by its urgency."""
+    urgency = (case.details or {}).get("urgency") or "ordinary"
+    return DOCUMENT.limits.get(f"urgency:{urgency}")
 
 
 DOCUMENT = register(Kind(
@@ -62,6 +70,7 @@ DOCUMENT = register(Kind(
     ),
     creators=frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     citizen_facing=False,
-    measures=(),
+    measures=DOCUMENT_MEASURES,
     check=_non_classified,
+    resolve_rule=_by_urgency,
 ))

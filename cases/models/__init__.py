@@ -7,6 +7,7 @@ from cases.models.case import Case
 from cases.models.catalogue import Category, Priority, RouteTarget, RoutingRule
 from cases.models.citizen import Citizen
 from cases.models.counter import MatterCounter
+from cases.models.document import DocumentHandling, DocumentReader
 from cases.models.event import ActorKind, CaseEvent, EventKind
 from cases.models.org import OrgUnit, UnitKind
 from cases.models.users import Role, User
@@ -20,6 +21,8 @@ __all__ = [
     "Attachment",
     "Case",
     "CaseEvent",
+    "DocumentHandling",
+    "DocumentReader",
     "Category",
     "Citizen",
     "EventKind",

@@ -61,6 +61,14 @@ class EventKind(enum.StrEnum):
     # "community_id"} (cases/rejection.py).
     REJECTED = "rejected"
     REJECTION_REVERSED = "rejection_reversed"  # a supervisor took the rejection back
+    # An incoming document's steps (cases/documents.py): the office's proposed
+    # handling (拟办), the leader's decision with its instruction (批办), the
+    # readers named for circulation (传阅) and a reader's confirmation. Its
+    # reminders (催办) are REMINDER events with data {"by": "office"}.
+    DOCUMENT_PROPOSED = "document_proposed"
+    DOCUMENT_DECIDED = "document_decided"
+    DOCUMENT_CIRCULATED = "document_circulated"
+    DOCUMENT_READ = "document_read"
 
 
 class ActorKind(enum.StrEnum):

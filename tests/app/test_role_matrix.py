@@ -219,6 +219,20 @@ ACCESS: dict[str, Access] = {
         "acknowledge", "contact", "update", "resolve", "return_case", "assist",
         "assist_reply", "extension")},
     "api.reject": Access(DISTRICT, case="any", api="token"),
+    # incoming documents (办文): the office's steps; the leader (the district
+    # unit's head, no matrix role) decides; any staff member may be a named
+    # reader, and who reads one document is tested in tests/app/documents.
+    "documents.index": Access(ALL_STAFF),
+    "documents.detail": Access(ALL_STAFF),
+    "documents.confirm_read": Access(ALL_STAFF),
+    "documents.register": Access(DISTRICT),
+    **{f"documents.{name}": Access(DISTRICT) for name in (
+        "propose", "distribute", "remind", "close", "circulate")},
+    "documents.decide": Access(ADMIN),
+    **{f"api.document_{name}": Access(DISTRICT, api="token") for name in (
+        "propose", "distribute", "remind", "close", "readers")},
+    "api.document_decide": Access(ADMIN, api="token"),
+    "api.document_read": Access(ALL_STAFF, api="token"),
     "api.reverse_rejection": Access(SUPERVISORS, case="any", api="token"),
     # supervision items (督办件): the office (supervisor role) registers, verifies and
     # sends back; whoever reads the case reads the item; its lead unit reports
