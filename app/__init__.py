@@ -40,6 +40,7 @@ from cases import survey
 from channels.city12319 import link as city_link
 from channels.email.sender import EmailSender
 from channels.notify import register as register_notifications
+from channels.notify import proposals as proposal_notifications
 from channels.notify import rules as notifications
 from channels.open311 import bp as open311_bp
 from channels.open311.models import check_configured_keys
@@ -57,12 +58,13 @@ from core.config import load_config
 from core.db import db
 from core.types import UTCDateTime
 from core.web import csrf, limiter
-from escalation import deadlines
+from escalation import deadlines, proposal_deadlines
 from register import findings
 
 # Every model registered before the mappers are configured.
 MODEL_MODULES = (
     "cases.models",
+    "cases.models.proposal",
     "cases.survey_models",
     "channels.open311.models",
     "channels.city12319.models",
@@ -144,8 +146,10 @@ def _wire() -> None:
        register event goes out to the units' receivers, as case events do.
     """
     deadlines.connect()
+    proposal_deadlines.connect()  # after deadlines: a proposal's own limits win
     city_link.connect()
     notifications.connect()
+    proposal_notifications.connect()
     survey.connect()
     webhooks.connect()
     register_notifications.connect()
