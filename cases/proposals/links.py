@@ -26,12 +26,12 @@ def _serializer() -> URLSafeSerializer:
 
 def issue(proposal: Proposal) -> str:
     """A new secret for the proposal, and the token that carries it."""
-    proposal.feedback_nonce = secrets.token_hex(16)
+    proposal.feedback_nonce = secrets.token_urlsafe(9)  # short: the link fits in an SMS
     return token(proposal)
 
 
 def token(proposal: Proposal) -> str:
-    return _serializer().dumps({"p": proposal.id, "n": proposal.feedback_nonce})
+    return _serializer().dumps([proposal.id, proposal.feedback_nonce])
 
 
 def link(proposal: Proposal) -> str:
@@ -45,9 +45,9 @@ def proposal_for(token_text: str) -> Proposal:
         data = _serializer().loads(token_text)
     except BadSignature:
         raise LinkRefused("this link is not valid") from None
-    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+    if not isinstance(data, list) or len(data) != 2 or not isinstance(data[0], int):
         raise LinkRefused("this link is not valid")
-    proposal = db.session.get(Proposal, data["p"])
-    if proposal is None or not proposal.feedback_nonce or proposal.feedback_nonce != data.get("n"):
+    proposal = db.session.get(Proposal, data[0])
+    if proposal is None or not proposal.feedback_nonce or proposal.feedback_nonce != data[1]:
         raise LinkRefused("this link has already been used")
     return proposal

@@ -143,8 +143,7 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("proposal_feedback", "citizen", _l("Reply to a proposal, with the feedback link"),
          ("number", "title", "unit", "grade", "link"),
          _l("The reply to your proposal {{ number }}"),
-         _l("{{ unit }} has replied to your proposal {{ number }}. Please tell us whether you "
-            "are satisfied: {{ link }}"),
+         _l("Your proposal {{ number }} has a reply. Are you satisfied? {{ link }}"),
          _l("Hello,\n\n{{ unit }} has replied to your proposal {{ number }} ({{ title }}), "
             "graded {{ grade }}.\n\nPlease tell us whether you are satisfied with the reply "
             "(the link works once): {{ link }}\n")),
