@@ -27,6 +27,8 @@ from app.extensions import babel, login_manager, migrate
 from app.health import bp as health_bp
 from app.i18n import select_locale, select_timezone
 from app.maps import bp as maps_bp
+from app.proposals import bp as proposals_bp  # motions and proposals (议案、建议、提案)
+from app.proposals.public import bp as proposals_public_bp
 from app.public import bp as public_bp
 from app.referral import bp as referral_bp  # referral up (上报) to the city
 from app.register import bp as register_bp  # the register of rental housing
@@ -39,8 +41,8 @@ from app.workbench import bp as workbench_bp
 from cases import survey
 from channels.city12319 import link as city_link
 from channels.email.sender import EmailSender
-from channels.notify import register as register_notifications
 from channels.notify import proposals as proposal_notifications
+from channels.notify import register as register_notifications
 from channels.notify import rules as notifications
 from channels.open311 import bp as open311_bp
 from channels.open311.models import check_configured_keys
@@ -83,7 +85,7 @@ BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
     callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp, register_bp,
-    register_admin_bp, landlord_bp,
+    register_admin_bp, landlord_bp, proposals_bp, proposals_public_bp,
 )
 
 

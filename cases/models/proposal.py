@@ -104,7 +104,9 @@ class ProposalSession(db.Model):
 
 class Proposal(db.Model):
     __tablename__ = "proposals"
-    __table_args__ = (sa.UniqueConstraint("session_id", "number", name="uq_proposals_session_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "number", name="uq_proposals_session_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), unique=True)
