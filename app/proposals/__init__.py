@@ -79,7 +79,7 @@ def session_list():
     if form.validate_on_submit() and _run(lambda: registration.create_session(
             form.name.data, form.reply_months.data, current_user)):
         flash(_("Session added."), "success")
-            return redirect(url_for(".session_list"))
+        return redirect(url_for(".session_list"))
     return render_template("proposals/sessions.html", form=form, sessions=sessions()), (
         REFUSED if form.errors or request.method == "POST" else 200)
 
@@ -141,7 +141,7 @@ def _run(action: Callable[[], object]) -> bool:
         return True
     except InvalidRequest as exc:
         db.session.rollback()
-        flash(_("Not done: %(reason)s", reason=f"{exc.field}: {exc.message}"), "error")
+        flash(_("Not done: %(reason)s", reason=exc.field + ": " + str(exc.message)), "error")
     except CaseError as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=str(exc)), "error")
