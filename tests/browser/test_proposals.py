@@ -74,7 +74,7 @@ def test_assigned_answered_rated_not_satisfied_and_closed_by_the_second_reply(
     succeeded(lead)
     expect(lead.locator("#reply-1 .grade")).to_contain_text("A")
 
-    db.session.expire_all()
+    db.session.commit()  # a fresh read of what the served app wrote
     sms = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.case_id == proposal.case_id, OutboxMessage.channel == "sms"))
     link = re.search(r"(/proposals/feedback/\S+)", sms.body).group(1)
@@ -94,6 +94,6 @@ def test_assigned_answered_rated_not_satisfied_and_closed_by_the_second_reply(
     lead.locator("#reply-form button").click()
     succeeded(lead)
     expect(lead.locator("#proposal-status")).to_have_text("已结案")
-    db.session.expire_all()
+    db.session.commit()  # a fresh read of what the served app wrote
     closed = db.session.get(Proposal, pid)
     assert [r.round for r in closed.replies] == [1, 2]

@@ -143,7 +143,7 @@ def test_the_link_works_once_and_only_for_its_proposal(assigned):
 
 def test_not_satisfied_asks_for_a_second_reply_within_a_month_which_closes_it(assigned, clock):
     _replied(assigned)
-    clock.advance(timedelta(days=2))
+    clock.advance(days=2)
     handling.feedback_by_link(links.token(assigned), "not_satisfied")
     lead = assigned.case.lead_assignment
     assert assigned.case.status is CaseStatus.ACKNOWLEDGED
@@ -175,7 +175,7 @@ def test_a_change_request_within_five_working_days(assigned, clock):
     assert assigned.case.lead_assignment.unit.code == "land-housing"
     assert assigned.case.status is CaseStatus.DISPATCHED
     # the new lead's window is five working days from its own assignment
-    clock.advance(timedelta(days=8))
+    clock.advance(days=8)
     with pytest.raises(InvalidRequest) as refused:
         handling.request_change(assigned, user("fangguan"), "也不是我们的")
     assert "5 working days" in refused.value.message
