@@ -27,7 +27,8 @@ class Measure:
     higher_is_better: bool = True
     weighted: bool = False  # may carry a weight in the composite score
     # "cases": counted from the case events (rollups); "register": from the
-    # register's tables (evaluation/register_measures.py), streets and communities.
+    # register's tables (evaluation/register_measures.py), streets and communities;
+    # "proposals": from the proposals' tables (evaluation/proposal_measures.py).
     source: str = "cases"
 
     def value(self, counters: Mapping[str, int], percentiles: Mapping[str, float | None]):
@@ -145,6 +146,30 @@ MEASURES: tuple[Measure, ...] = (
                "staff's re-inspection closed the emptying case) / properties graded red in "
                "the period, by the day graded."),
             "rate", "red_met", "red_due", weighted=True, source="register"),
+    # Motions, suggestions and proposals (evaluation/proposal_measures.py),
+    # counted for the lead unit that replies; joint units count in none.
+    Measure("proposal_replies_on_time", _l("Proposal replies on time"),
+            _l("Replies of the lead unit made by their deadline (the session's months after "
+               "the assignment, 1 month for a second reply) / replies due in the period, by "
+               "the day due; a deadline passed without a reply counts as late."),
+            "rate", "prop_reply_met", "prop_reply_due", weighted=True, source="proposals"),
+    Measure("proposal_communicated_first", _l("Proposers consulted before the reply"),
+            _l("Replies made after a recorded face-to-face or phone communication with the "
+               "proposer (面商/沟通) / replies made in the period, by the day of the reply."),
+            "rate", "prop_comm_met", "prop_comm_due", weighted=True, source="proposals"),
+    Measure("proposal_satisfaction", _l("Proposers satisfied"),
+            _l("Feedback \"satisfied\" or \"basically satisfied\" / proposers' feedback given "
+               "in the period (by link or entered by the office), by the day of the "
+               "feedback, for the unit whose reply was judged."),
+            "rate", "prop_sat_met", "prop_sat_due", weighted=True, source="proposals"),
+    Measure("proposal_grade_a_share", _l("Proposals solved (grade A)"),
+            _l("Replies graded A (solved) / replies made in the period, by the day of the "
+               "reply; a second reply counts again."),
+            "rate", "prop_grade_a", "prop_graded", weighted=True, source="proposals"),
+    Measure("proposal_redo_count", _l("Proposal replies redone"),
+            _l("Replies the proposer was not satisfied with, so that the lead unit has to "
+               "reply again within 1 month, by the day of the feedback."),
+            "count", "prop_redo", higher_is_better=False, source="proposals"),
 )
 BY_CODE = {m.code: m for m in MEASURES}
 THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
@@ -165,6 +190,9 @@ DEFAULT_WEIGHTS = {
     # The register's measures are shown and ranked; an administrator weighs them.
     "registered_on_time": 0.0, "visited_on_time": 0.0, "findings_on_time": 0.0,
     "red_emptied": 0.0,
+    # The proposals' measures likewise (the redo count is a count, not weighed).
+    "proposal_replies_on_time": 0.0, "proposal_communicated_first": 0.0,
+    "proposal_satisfaction": 0.0, "proposal_grade_a_share": 0.0,
 }
 
 

@@ -15,6 +15,7 @@ from evaluation.compute import DayFacts
 from evaluation.measures import DEFAULT_WEIGHTS, MEASURES, QUALITATIVE, percentiles
 from evaluation.models import QualitativeScore, Weight
 from evaluation.periods import Period, month_of
+from evaluation.proposal_measures import counters as proposal_counters
 from evaluation.register_measures import counters as register_counters
 from evaluation.rollups import period_facts
 
@@ -120,6 +121,9 @@ def evaluate(kind: UnitKind, period: Period, at: datetime | None = None,
     if kind in REGISTER_TYPES:  # the register's measures, by the place of the property
         for unit_id, counted in register_counters(period.first, period.last, set(ids), at).items():
             facts.setdefault(unit_id, DayFacts()).counters.update(counted)
+    # the proposals' measures, for the lead unit that replied (any unit type)
+    for unit_id, counted in proposal_counters(period.first, period.last, set(ids), at).items():
+        facts.setdefault(unit_id, DayFacts()).counters.update(counted)
     quals = qualitative_scores(ids, period)
     w = weights()
     results = []

@@ -239,3 +239,6 @@ def publish(proposal_id: int, round_: int):
         handling.set_published(answer, current_user, f.published.data)
 
     return _act(proposal_id, "publish_form", action, _("Saved."))
+
+
+from app.proposals import measures  # noqa: E402, F401  (the rows behind the figures)
