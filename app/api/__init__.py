@@ -122,4 +122,4 @@ def init_app(app: Flask) -> None:
 
 
 # The routes join bp (the blueprint-as-package pattern: they import bp from here).
-from app.api import cases, openapi, register  # noqa: E402, F401
+from app.api import cases, openapi, proposals, register  # noqa: E402, F401
