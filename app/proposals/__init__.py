@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -184,7 +184,7 @@ def assign(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/change")
-@login_required
+@roles_required(*STAFF)
 def request_change(proposal_id: int):
     return _act(proposal_id, "change_form", lambda p, f: handling.request_change(
         p, current_user, f.reason.data), _("Your request went to the office."))
@@ -202,21 +202,21 @@ def decide_change(proposal_id: int, request_id: int):
 
 
 @bp.post("/<int:proposal_id>/opinion")
-@login_required
+@roles_required(*STAFF)
 def opinion(proposal_id: int):
     return _act(proposal_id, "opinion_form", lambda p, f: handling.send_opinion(
         p, current_user, f.opinion.data), _("Your opinion went to the lead unit."))
 
 
 @bp.post("/<int:proposal_id>/communication")
-@login_required
+@roles_required(*STAFF)
 def communication(proposal_id: int):
     return _act(proposal_id, "communication_form", lambda p, f: handling.record_communication(
         p, current_user, f.mode.data, f.note.data), _("Communication recorded."))
 
 
 @bp.post("/<int:proposal_id>/reply")
-@login_required
+@roles_required(*STAFF)
 def reply(proposal_id: int):
     return _act(proposal_id, "reply_form", lambda p, f: handling.reply(
         p, current_user, f.reply.data, f.grade.data, f.publish.data), _("Reply sent."))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth import scope as auth_scope
@@ -21,9 +21,8 @@ EVALUATORS = frozenset({Role.EVALUATOR, Role.SUPERVISOR, Role.ADMIN})
 
 
 @bp.get("/measure")
+@login_required
 def measure_rows():
-    if not current_user.is_authenticated:
-        abort(401)
     if current_user.role not in EVALUATORS | {Role.UNIT_HEAD}:
         abort(403)
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == request.args.get("unit", "")))
