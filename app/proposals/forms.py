@@ -15,7 +15,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from cases.models.proposal import (
     COMMUNICATION_LABELS,
@@ -23,6 +30,10 @@ from cases.models.proposal import (
     GRADE_LABELS,
     PROPOSAL_TYPE_LABELS,
 )
+
+# wtforms' Email() needs the email_validator package, which is not installed:
+# the shape the kind's field checks, a name, an @ and a domain.
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address."))
 
 
 class SignerForm(FlaskForm):
@@ -32,7 +43,7 @@ class SignerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     group = StringField(_l("Delegation or sector"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    email = StringField(_l("Email"), validators=[Optional(), EMAIL, Length(max=254)])
 
 
 class SessionForm(FlaskForm):
@@ -52,7 +63,7 @@ class RegisterForm(FlaskForm):
     proposer_group = StringField(_l("Delegation or sector"),
                                  validators=[Optional(), Length(max=100)])
     proposer_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    proposer_email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    proposer_email = StringField(_l("Email"), validators=[Optional(), EMAIL, Length(max=254)])
     signers = FieldList(FormField(SignerForm), min_entries=3, max_entries=20)
 
 
