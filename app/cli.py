@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.admin.audit import AuditAction, record
 from app.admin.cli import import_cli
 from app.demo.loader import load_demo
+from app.demo.proposals import load_demo_proposals
 from app.demo.register_people import load_register_people
 from app.register.cli import register_cli
 from cases.jobs import reconcile
@@ -29,9 +30,10 @@ open311_cli = Commands("open311", help="Open311 clients.")
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Load the demo district (idempotent), with its made-up rental register."""
+    """Load the demo district (idempotent), with its made-up rental register and proposals."""
     added = load_demo()
     added |= load_register_people(local(now()).date())
+    added |= load_demo_proposals()
     if any(added.values()):
         click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
     else:

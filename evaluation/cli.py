@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from core.cli import Commands
-from evaluation import rollups
+from evaluation import proposal_history, rollups
 from evaluation.history import generate
 
 evaluation_cli = Commands("evaluation", help="Performance evaluation (绩效考评).")
@@ -19,9 +19,13 @@ def generate_history(days: int, per_day: int, seed: int) -> None:
     """Make a realistic month of demo activity (cases, deadlines met and missed,
     returns, extensions, callbacks, redo) and write its rollups."""
 
+    # the proposals first, so that the rollups written below count their assignments too
+    proposals = proposal_history.generate(days)
     made = generate(days, per_day, seed, progress=click.echo)
     click.echo(f"{made['cases']} cases, {made['escalations']} escalations; "
                f"{made['days_materialised']} day(s) of rollups written.")
+    click.echo(f"{proposals['proposals']} proposals, {proposals['replies']} replies, "
+               f"{proposals['feedback']} feedback(s), {proposals['changes']} change(s).")
 
 
 @evaluation_cli.command("refresh")

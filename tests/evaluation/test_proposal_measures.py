@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
+from app.demo.proposals import load_demo_proposals
 from cases.kinds import get
 from cases.models import UnitKind
+from cases.models.proposal import Proposal
 from cases.proposals import handling, links
 from cases.proposals.registration import create_session, register_proposal
 from core.db import db
+from evaluation import proposal_history
 from evaluation.measures import BY_CODE, ZH
 from evaluation.periods import Period
 from evaluation.scores import evaluate
@@ -83,3 +88,24 @@ def test_the_figure_leads_to_the_rows_behind_it(client, clock):
     assert f"{SESSION}第7号" in page and "短期届次第1号" in page
     login(client, "chengguan")
     assert client.get(answer.location).status_code == 403
+
+
+def test_a_month_of_history_gives_the_measures_something_to_show(app, clock):
+    made = proposal_history.generate(days=30)
+    assert made["proposals"] > 10 and made["replies"] > 0 and made["feedback"] > 0
+    again = proposal_history.generate(days=30)  # a second run adds new numbers
+    assert again["proposals"] > 0
+    assert clock.now() == clock.at  # the app's clock is given back
+    results = evaluate(UnitKind.DEPARTMENT, Period(date(2026, 10, 27), date(2026, 11, 26),
+                                                   "custom"))
+    replied = [r for r in results if r.counters.get("prop_reply_due")]
+    assert replied and any(r.values["proposal_satisfaction"] is not None for r in results)
+    assert sum(r.counters.get("prop_graded", 0) for r in results) == sum(
+        r.counters.get("prop_comm_due", 0) for r in results) > 0
+
+
+def test_the_demo_session_is_loaded_once(app, clock):
+    assert load_demo_proposals() == {"proposals": 4}
+    assert load_demo_proposals() == {"proposals": 0}
+    statuses = sorted(p.case.status.value for p in db.session.scalars(select(Proposal)))
+    assert statuses == ["closed", "dispatched", "registered", "resolved"]
