@@ -28,6 +28,8 @@ from app.extensions import babel, login_manager, migrate
 from app.health import bp as health_bp
 from app.i18n import select_locale, select_timezone
 from app.maps import bp as maps_bp
+from app.proposals import bp as proposals_bp  # motions and proposals (议案、建议、提案)
+from app.proposals.public import bp as proposals_public_bp
 from app.public import bp as public_bp
 from app.referral import bp as referral_bp  # referral up (上报) to the city
 from app.register import bp as register_bp  # the register of rental housing
@@ -41,6 +43,7 @@ from app.workbench import bp as workbench_bp
 from cases import survey
 from channels.city12319 import link as city_link
 from channels.email.sender import EmailSender
+from channels.notify import proposals as proposal_notifications
 from channels.notify import register as register_notifications
 from channels.notify import rules as notifications
 from channels.open311 import bp as open311_bp
@@ -59,13 +62,14 @@ from core.config import load_config
 from core.db import db
 from core.types import UTCDateTime
 from core.web import csrf, limiter
-from escalation import deadlines
+from escalation import deadlines, proposal_deadlines
 from register import findings
 
 # Every model registered before the mappers are configured.
 MODEL_MODULES = (
     "cases.models",
     "cases.models.supervision_item",
+    "cases.models.proposal",
     "cases.survey_models",
     "channels.open311.models",
     "channels.city12319.models",
@@ -84,7 +88,8 @@ BLUEPRINTS = (
     auth_bp, health_bp, public_bp, workbench_bp, webform_bp, open311_bp, admin_bp,
     supervision_bp, time_admin_bp, phone_bp, referral_bp, outbox_api_bp, templates_bp,
     callbacks_bp, console_bp, evaluation_bp, stats_bp, maps_bp, search_bp, register_bp,
-    register_admin_bp, landlord_bp, supervision_items_bp, documents_bp,
+    register_admin_bp, landlord_bp, supervision_items_bp, documents_bp, proposals_bp,
+    proposals_public_bp,
 )
 
 
@@ -147,8 +152,10 @@ def _wire() -> None:
        register event goes out to the units' receivers, as case events do.
     """
     deadlines.connect()
+    proposal_deadlines.connect()  # after deadlines: a proposal's own limits win
     city_link.connect()
     notifications.connect()
+    proposal_notifications.connect()
     survey.connect()
     webhooks.connect()
     register_notifications.connect()

@@ -10,6 +10,7 @@ from app.admin.audit import AuditAction, record
 from app.admin.cli import import_cli
 from app.demo.documents import load_documents
 from app.demo.loader import load_demo
+from app.demo.proposals import load_demo_proposals
 from app.demo.register_people import load_register_people
 from app.demo.supervision_items import load_supervision_items
 from app.register.cli import register_cli
@@ -31,11 +32,12 @@ open311_cli = Commands("open311", help="Open311 clients.")
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Load the demo district (idempotent), with its made-up rental register."""
+    """Load the demo district (idempotent), with its made-up rental register and proposals."""
     added = load_demo()
     added |= load_register_people(local(now()).date())
     added |= load_supervision_items(local(now()).date())
     added |= load_documents()  # a few incoming documents (办文)
+    added |= load_demo_proposals()
     if any(added.values()):
         click.echo("Demo district loaded: " + ", ".join(f"{v} {k}" for k, v in added.items()))
     else:

@@ -22,6 +22,8 @@ from cases.models.assignment import (
 from cases.models.catalogue import PRIORITY_LABELS, TARGET_LABELS
 from cases.models.event import ACTOR_KIND_LABELS
 from cases.models.org import UNIT_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
+from cases.models.proposal import COMMUNICATION_LABELS, FEEDBACK_LABELS, PROPOSAL_TYPE_LABELS
+from cases.models.proposal import GRADE_LABELS as PROPOSAL_GRADE_LABELS
 from cases.models.users import ROLE_LABELS
 from cases.next_step import NEXT_STEP_LABELS
 from cases.rejection import REJECT_REASON_LABELS
@@ -81,6 +83,10 @@ LABELS = {
     "ACCESS_ACTION_LABELS": ACCESS_ACTION_LABELS,
     "CHECK_ITEM_LABELS": CHECK_ITEM_LABELS,
     "SECTION_LABELS": SECTION_LABELS,
+    "PROPOSAL_TYPE_LABELS": PROPOSAL_TYPE_LABELS,
+    "PROPOSAL_GRADE_LABELS": PROPOSAL_GRADE_LABELS,
+    "COMMUNICATION_LABELS": COMMUNICATION_LABELS,
+    "FEEDBACK_LABELS": FEEDBACK_LABELS,
 }
 
 def init_app(app: Flask) -> None:

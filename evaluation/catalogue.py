@@ -6,7 +6,7 @@ A kind's measures module (evaluation/<kind>_measures.py) ends with its
 """
 
 # One import per kind whose line is declared (the import declares it).
-from evaluation import document_measures, supervision_measures  # noqa: F401
+from evaluation import document_measures, proposal_measures, supervision_measures  # noqa: F401
 from evaluation.lines import (  # noqa: F401 (the module is the API)
     LINE_PREFIX,
     Line,

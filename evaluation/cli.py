@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from core.cli import Commands
-from evaluation import document_history, rollups
+from evaluation import document_history, proposal_history, rollups
 from evaluation.history import generate
 from evaluation.supervision_history import generate as generate_supervision
 
@@ -20,6 +20,8 @@ def generate_history(days: int, per_day: int, seed: int) -> None:
     """Make a realistic month of demo activity (cases, deadlines met and missed,
     returns, extensions, callbacks, redo) and write its rollups."""
 
+    # the proposals first, so that the rollups written below count their assignments too
+    proposals = proposal_history.generate(days)
     made = generate(days, per_day, seed, progress=click.echo)
     items = generate_supervision(days, seed, progress=click.echo)
     documents = document_history.generate(days, seed, progress=click.echo)  # 办文
@@ -28,6 +30,8 @@ def generate_history(days: int, per_day: int, seed: int) -> None:
     click.echo(f"{made['cases']} cases, {made['escalations']} escalations; "
                f"{made['days_materialised']} day(s) of rollups written; "
                f"{items['supervision_items']} supervision items, {items['closed']} closed.")
+    click.echo(f"{proposals['proposals']} proposals, {proposals['replies']} replies, "
+               f"{proposals['feedback']} feedback(s), {proposals['changes']} change(s).")
 
 
 @evaluation_cli.command("refresh")

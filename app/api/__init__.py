@@ -122,4 +122,11 @@ def init_app(app: Flask) -> None:
 
 
 # The routes join bp (the blueprint-as-package pattern: they import bp from here).
-from app.api import cases, documents, openapi, register, supervision_items  # noqa: E402, F401
+from app.api import (  # noqa: E402, F401
+    cases,
+    documents,
+    openapi,
+    proposals,
+    register,
+    supervision_items,
+)

@@ -343,6 +343,79 @@ def _document_paths() -> dict:
     return paths
 
 
+_PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True,
+                "schema": {"type": "integer"}, "description": "The proposal's id"}
+_PROPOSAL_DOC = ("A motion, suggestion or proposal (议案、建议、提案), seen by the office and "
+                 "by the units on one of its active assignments (404 for anyone else). A "
+                 "malformed body is a 400 naming the field; a refusal in the proposal's "
+                 "state is a 409 with the reason and the field.")
+_SCHEMAS["Proposal"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "session": {"type": "string"}, "number": {"type": "integer"},
+    "proposal_type": {"type": "string", "enum": ["npc_suggestion", "cppcc_proposal", "motion"]},
+    "proposer_name": {"type": "string"}, "proposer_group": {"type": "string", "nullable": True},
+    "signers": {"type": "array", "items": {"type": "object"}},
+    "change_due": _NULLABLE_TIME, "communicated_at": _NULLABLE_TIME,
+    "communication_mode": {"type": "string", "nullable": True},
+    "replies": {"type": "array", "items": {"type": "object", "properties": {
+        "round": {"type": "integer"}, "unit": {"type": "string"}, "text": {"type": "string"},
+        "grade": {"type": "string", "enum": ["A", "B", "C", "D"]},
+        "replied_at": _NULLABLE_TIME, "due_at": _NULLABLE_TIME, "on_time": {"type": "boolean"},
+        "communicated": {"type": "boolean"}, "published": {"type": "boolean"},
+        "feedback": {"type": "string", "nullable": True}, "feedback_at": _NULLABLE_TIME,
+        "feedback_via": {"type": "string", "nullable": True}}}},
+    "change_requests": {"type": "array", "items": {"type": "object"}},
+    "case": _ref("Case")}}
+
+
+def _proposal_paths() -> dict:
+    answer = _json({"type": "object", "required": ["proposal"],
+                    "properties": {"proposal": _ref("Proposal")}}, "The proposal after")
+
+    def action(summary: str, body: dict, required: list[str], extra: tuple = ()) -> dict:
+        return {"post": {
+            "summary": summary, "description": _PROPOSAL_DOC, "tags": ["proposals"],
+            "security": BEARER, "parameters": [_PROPOSAL_ID, *extra],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": body, "required": required}}}},
+            "responses": {"200": answer, **_errors(400, 401, 403, 404, 409)}}}
+
+    base = "/api/v1/proposals/{proposal_id}"
+    request_id = {"name": "request_id", "in": "path", "required": True,
+                  "schema": {"type": "integer"}, "description": "The change request's id"}
+    return {
+        base: {"get": {"summary": "One proposal", "description": _PROPOSAL_DOC,
+                       "tags": ["proposals"], "security": BEARER, "parameters": [_PROPOSAL_ID],
+                       "responses": {"200": _json({"type": "object", "properties": {
+                           "proposal": _ref("Proposal")}}, "The proposal"),
+                           **_errors(401, 403, 404)}}},
+        base + "/assign": action(
+            "交办: the office assigns the lead unit and any joint units",
+            {"lead": {"type": "string"}, "joint": {"type": "array", "items": {"type": "string"}}},
+            ["lead"]),
+        base + "/change-requests": action(
+            "A unit asks for another assignment, within 5 working days of the 交办",
+            {"reason": _TEXT}, ["reason"]),
+        base + "/change-requests/{request_id}": action(
+            "The office accepts (the new unit) or refuses (with a note) a change request",
+            {"accept": {"type": "boolean"}, "unit": {"type": "string"}, "note": _TEXT},
+            ["accept"], (request_id,)),
+        base + "/opinion": action("A joint unit's opinion to the lead unit",
+                                  {"text": _TEXT}, ["text"]),
+        base + "/communication": action(
+            "面商/沟通: the lead unit records talking to the proposer (required before a reply)",
+            {"mode": {"type": "string", "enum": ["face_to_face", "phone"]}, "note": _TEXT},
+            ["mode", "note"]),
+        base + "/reply": action(
+            "The lead unit's reply, graded A-D, optionally published",
+            {"text": _TEXT, "grade": {"type": "string", "enum": ["A", "B", "C", "D"]},
+             "publish": {"type": "boolean"}}, ["text", "grade"]),
+        base + "/feedback": action(
+            "The proposer's feedback, entered by the office",
+            {"feedback": {"type": "string", "enum": [
+                "satisfied", "basically_satisfied", "not_satisfied"]}}, ["feedback"]),
+    }
+
+
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -352,7 +425,7 @@ def document() -> dict:
                                 "outside your scope answers 404."},
         "servers": [{"url": "/"}],
         "paths": (_paths() | _register_paths() | supervision_items.openapi_paths(_errors)
-                  | _document_paths()),
+                  | _document_paths() | _proposal_paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -188,6 +188,8 @@ def cases_page():
     measure = BY_CODE.get(request.args.get("measure", ""))
     if measure is not None and measure.source == "register":  # its rows are the register's
         return redirect(url_for("register.measure_rows", **request.args))
+    if measure is not None and measure.source == "proposal":
+        return redirect(url_for("proposals.measure_rows", **request.args))
     try:
         unit, measure, period, query, met = _cases_query()
     except BadParameter as e:

@@ -3,9 +3,10 @@
 number is "<session>第<number>号".
 
     registered ──> dispatched ──> acknowledged ──> resolved ──> closed
-                   (交办)              ^           (replied)   (after the
-                                       └───────────┘            proposer's
-                                  not satisfied: second reply   feedback)
+                   (交办)  ^          ^           (replied)   (after the
+                           └──────────┘└───────────┘            proposer's
+                     change accepted   not satisfied: second     feedback, or the
+                     (another unit)    reply within 1 month      second reply)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ PROPOSAL = register(Kind(
     transitions={
         S.REGISTERED: frozenset({S.DISPATCHED}),
         S.DISPATCHED: frozenset({S.ACKNOWLEDGED, S.DISPATCHED}),
-        S.ACKNOWLEDGED: frozenset({S.RESOLVED}),
+        S.ACKNOWLEDGED: frozenset({S.RESOLVED, S.DISPATCHED}),  # change accepted
         S.RESOLVED: frozenset({S.CLOSED, S.ACKNOWLEDGED}),
         S.CLOSED: frozenset(),
     },
@@ -53,5 +54,6 @@ PROPOSAL = register(Kind(
     ),
     creators=frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     citizen_facing=False,
-    measures=(),
+    measures=("proposal_replies_on_time", "proposal_communicated_first",
+              "proposal_satisfaction", "proposal_grade_a_share", "proposal_redo_count"),
 ))

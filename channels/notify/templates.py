@@ -139,6 +139,14 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
          _l("A resident of {{ address }} who arrived on {{ arrived }} was registered on "
             "{{ registered }}, after the 3 working days (due {{ due }}). Please follow it "
             "up with the landlord.\n\n{{ property_url }}\n")),
+    # A proposal's reply: the proposer's feedback link (works once).
+    Kind("proposal_feedback", "citizen", _l("Reply to a proposal, with the feedback link"),
+         ("number", "title", "unit", "grade", "link"),
+         _l("The reply to your proposal {{ number }}"),
+         _l("Your proposal {{ number }} has a reply. Are you satisfied? {{ link }}"),
+         _l("Hello,\n\n{{ unit }} has replied to your proposal {{ number }} ({{ title }}), "
+            "graded {{ grade }}.\n\nPlease tell us whether you are satisfied with the reply "
+            "(the link works once): {{ link }}\n")),
 )}
 
 

@@ -218,6 +218,22 @@ ACCESS: dict[str, Access] = {
     **{f"api.{name}": _api_action() for name in (
         "acknowledge", "contact", "update", "resolve", "return_case", "assist",
         "assist_reply", "extension")},
+    # motions and proposals (议案、建议、提案): the office registers, assigns and
+    # decides; the units on an assignment act (a missing proposal: 404)
+    "proposals.index": Access(READERS), "proposals.show": Access(READERS),
+    **{f"proposals.{name}": Access(DISTRICT) for name in (
+        "session_list", "new", "assign", "decide_change", "feedback", "publish")},
+    **{f"proposals.{name}": Access(READERS) for name in (
+        "request_change", "opinion", "communication", "reply")},
+    "proposals.measure_rows": Access(EVALUATION | {Role.UNIT_HEAD}, query={
+        "unit": "huangpu-street", "measure": "proposal_replies_on_time"}),
+    "proposals_public.published": PUBLIC, "proposals_public.give_feedback": PUBLIC,
+    "api.get_proposal": Access(READERS, api="token"),
+    **{f"api.{name}": Access(DISTRICT, api="token") for name in (
+        "assign_proposal", "decide_proposal_change", "proposal_feedback")},
+    **{f"api.{name}": Access(READERS, api="token") for name in (
+        "request_proposal_change", "proposal_opinion", "proposal_communication",
+        "proposal_reply")},
     "api.reject": Access(DISTRICT, case="any", api="token"),
     # incoming documents (办文): the office's steps; the leader (the district
     # unit's head, no matrix role) decides; any staff member may be a named

@@ -214,7 +214,14 @@ def test_the_pages_cover_the_line_and_a_figure_leads_to_its_matters(client, buil
     assert report.find("div", **{"data-line": "supervision"}).find("table") is not None
 
 
-def test_a_line_without_measures_shows_an_empty_state(client, built):
+@pytest.fixture
+def proposals_unmeasured():
+    """The proposal line as it was before its measures were declared."""
+    with declared(Line(name="proposal", label=_l("Motions and proposals"))) as line:
+        yield line
+
+
+def test_a_line_without_measures_shows_an_empty_state(client, built, proposals_unmeasured):
     login(client, "evaluator")
     response = client.get("/evaluation/ranking", query_string={
         **RANGE, "unit_type": "department", "line": "proposal"})
@@ -227,7 +234,8 @@ def test_a_line_without_measures_shows_an_empty_state(client, built):
     assert bad.status_code == 200 and parse(bad).find("table", id="ranking") is not None
 
 
-def test_api_kind_gives_one_line_and_refuses_an_unknown_one(client, built, fixture_line):
+def test_api_kind_gives_one_line_and_refuses_an_unknown_one(client, built, fixture_line,
+                                                            proposals_unmeasured):
     query = {**RANGE, "unit_type": "department"}
     everything = client.get("/api/v1/evaluation", query_string=query).get_json()
     assert everything["kind"] is None

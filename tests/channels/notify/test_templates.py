@@ -18,7 +18,7 @@ def test_the_list_shows_every_message_channel_and_language(client):
     login(client, "admin")
     page = parse(client.get("/admin/templates"))
     rows = page.find(id="templates").find_all("tr")
-    assert len(rows) == 1 + 12 * 2 * 2  # header + 12 messages x 2 channels x 2 languages
+    assert len(rows) == 1 + 13 * 2 * 2  # header + 13 messages x 2 channels x 2 languages
     assert page.find(id="template-register_late-email-zh_CN") is not None
     assert page.find(id="template-survey-sms-zh_CN") is not None
     assert page.find(id="template-rejected-email-en") is not None
