@@ -30,7 +30,9 @@ from core.db import db
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("dispatch", "notify", "escalation", "sync")
+# Listed in the order a worker takes them: an import (minutes for a large file)
+# comes last, so a worker between imports serves the cases first.
+QUEUES = ("dispatch", "notify", "escalation", "sync", "imports")
 _PENDING = "xietong_after_commit"
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 # A worker that beats (app/worker_guard.py) refreshes ALIVE_KEY every few

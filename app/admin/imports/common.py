@@ -274,14 +274,19 @@ class Importer:
 
 def run_import(importer: Importer, rows: Iterable[Row], *, actor_label: str, target_type: str,
                source: str, dry_run: bool = False, batch_size: int = BATCH_SIZE,
-               progress: Callable[[int], None] | None = None) -> ImportResult:
+               progress: Callable[[int], None] | None = None,
+               result: ImportResult | None = None) -> ImportResult:
     """Apply the rows in batches, commit each, and write one audit row for the file.
+
+    `progress(n)` is told of every batch before it is committed, so what it
+    writes to the session commits with the batch (a job's checkpoint). A
+    `result` given goes on counting what an interrupted run counted.
 
     With `dry_run` nothing is committed: every row is checked against the
     database as it would be, then everything is rolled back.
     """
     rows = list(rows)
-    result = ImportResult()
+    result = result if result is not None else ImportResult()
     importer.load()
     planned = importer.plan(rows, result)
     tick = progress or (lambda n: None)
@@ -289,9 +294,9 @@ def run_import(importer: Importer, rows: Iterable[Row], *, actor_label: str, tar
     for start in range(0, len(planned), batch_size):
         batch = planned[start:start + batch_size]
         _apply_batch(importer, batch, result)
+        tick(len(batch))
         if not dry_run:
             db.session.commit()
-        tick(len(batch))
     result.errors.sort()
     if dry_run:
         db.session.rollback()
