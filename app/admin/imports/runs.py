@@ -39,7 +39,7 @@ RUN_STATUS_LABELS = {
     RunStatus.QUEUED: _l("Waiting to start"),
     RunStatus.RUNNING: _l("Importing"),
     RunStatus.DONE: _l("Finished"),
-    RunStatus.FAILED: _l("Failed"),
+    RunStatus.FAILED: _l("Import failed"),
 }
 PENDING = (RunStatus.QUEUED, RunStatus.RUNNING)
 
