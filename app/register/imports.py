@@ -2,7 +2,9 @@
 The machinery is the administration imports' (app/admin/imports/common.py):
 line-numbered errors, good rows kept, batches, a dry run, one audit row per
 file, a progress bar on the command line (`flask import properties|residents
-FILE`). Each row goes through the register's own operations, so an imported
+FILE`) and on the administrator's page, whose RQ job (import_jobs.py) passes
+a `progress` callback that writes its checkpoint and a `result` to go on
+from after an interruption. Each row goes through the register's own operations, so an imported
 row is checked as a typed one is; errors name the column, never an ID number.
 
 Properties are matched by their address (updated when known); a resident
