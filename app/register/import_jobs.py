@@ -23,6 +23,7 @@ from contextlib import suppress
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from app.admin.imports.common import Columns, ImportFileError, ImportResult, read_table
 from app.admin.imports.runs import PENDING, ImportRun, fail, finish, start
@@ -76,6 +77,10 @@ def run_import_file(run_id: int) -> str:
         result = importer(rows[run.rows_done:], run.actor_label, source=run.filename,
                           dry_run=run.dry_run, batch_size=BATCH_SIZE,
                           progress=_checkpoint(run, result), result=result)
+    except DBAPIError:
+        # The database went away: the run stays running at its last checkpoint,
+        # and the worker (or the reconciler) runs the job again to go on.
+        raise
     except Exception:
         # A bug or a refusal no retry can mend: the run says it failed, and the
         # rows already committed stay (they are counted in the row).

@@ -184,3 +184,24 @@ def test_a_bad_file_is_refused_at_once_and_only_administrators_import(signed_in,
     assert supervisor.get(location + ".json").status_code == 403
     assert upload(supervisor, PROPERTIES_CSV, "properties.csv").status_code == 403
     assert admin.get("/admin/register/import/987654.json").status_code == 404
+
+
+def test_an_unexpected_error_fails_the_run_and_keeps_the_rows_committed(
+        signed_in, clock, work, monkeypatch):
+    admin = signed_in("admin")
+    location = upload(admin, PROPERTIES_CSV, "properties.csv").location
+    monkeypatch.setattr(import_jobs, "BATCH_SIZE", 2)
+    apply = PropertyImporter.apply
+
+    def breaks_on_line_4(self, row):
+        if row.line == 4:
+            raise RuntimeError("a bug")
+        return apply(self, row)
+
+    monkeypatch.setattr(PropertyImporter, "apply", breaks_on_line_4)
+    work()
+    run = the_run()
+    assert (run.status, run.rows_done, run.created, run.data) == (RunStatus.FAILED, 2, 1, None)
+    assert properties() == 1
+    assert 'id="import-failure"' in admin.get(location).get_data(as_text=True)
+    assert admin.get(location + ".json").get_json()["finished"] is True
