@@ -22,6 +22,7 @@ from collections.abc import Callable
 from contextlib import suppress
 
 from redis.exceptions import RedisError
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
@@ -29,7 +30,14 @@ from app.admin.imports.common import Columns, ImportFileError, ImportResult, rea
 from app.admin.imports.runs import PENDING, ImportRun, fail, finish, start
 from app.register import imports
 from core.db import db
-from core.queues import Reconciled, enqueue_unless_pending, job, reconciled, redis_connection
+from core.queues import (
+    TIMEOUTS,
+    Reconciled,
+    enqueue_unless_pending,
+    job,
+    reconciled,
+    redis_connection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +85,12 @@ def run_import_file(run_id: int) -> str:
         result = importer(rows[run.rows_done:], run.actor_label, source=run.filename,
                           dry_run=run.dry_run, batch_size=BATCH_SIZE,
                           progress=_checkpoint(run, result), result=result)
+    except JobTimeoutException:
+        db.session.rollback()
+        fail(run, f"stopped at the time limit ({TIMEOUTS['imports']} s); "
+                  "the rows counted were imported")
+        db.session.commit()
+        return f"import run {run_id} timed out"
     except DBAPIError:
         # The database went away: the run stays running at its last checkpoint,
         # and the worker (or the reconciler) runs the job again to go on.

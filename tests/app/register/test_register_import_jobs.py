@@ -9,6 +9,8 @@ import io
 import threading
 
 import pytest
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import func, select
 
 from app.admin.imports.runs import ImportRun, RunStatus
@@ -205,3 +207,19 @@ def test_an_unexpected_error_fails_the_run_and_keeps_the_rows_committed(
     assert properties() == 1
     assert 'id="import-failure"' in admin.get(location).get_data(as_text=True)
     assert admin.get(location + ".json").get_json()["finished"] is True
+
+
+def test_an_import_job_may_run_for_an_hour_then_its_run_says_it_timed_out(
+        signed_in, clock, redis, work, monkeypatch):
+    admin = signed_in("admin")
+    location = upload(admin, PROPERTIES_CSV, "properties.csv").location
+    queued = Job.fetch(import_jobs.import_job_id(the_run().id), connection=redis)
+    assert queued.timeout == 3600  # not RQ's 180 s
+
+    def too_long(self, row):
+        raise JobTimeoutException("RQ's death penalty")
+
+    monkeypatch.setattr(PropertyImporter, "apply", too_long)
+    work()
+    assert the_run().status is RunStatus.FAILED
+    assert "time limit" in admin.get(location).get_data(as_text=True)
