@@ -27,11 +27,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from app.admin.imports.common import Columns, ImportFileError, ImportResult, read_table
-from app.admin.imports.runs import PENDING, ImportRun, fail, finish, start
+from app.admin.imports.runs import (
+    BROKE,
+    PENDING,
+    TIMED_OUT,
+    ImportRun,
+    fail,
+    finish,
+    start,
+)
 from app.register import imports
 from core.db import db
 from core.queues import (
-    TIMEOUTS,
     Reconciled,
     enqueue_unless_pending,
     job,
@@ -70,7 +77,7 @@ def run_import_file(run_id: int) -> str:
     started = start(run)
     db.session.commit()
     if not started:
-        return f"import run {run_id}: {run.failure}"
+        return f"import run {run_id}: {run.failure_text}"
     columns, importer = KINDS[run.kind]
     try:
         rows = read_table(run.data or b"", run.filename, columns).rows
@@ -87,8 +94,7 @@ def run_import_file(run_id: int) -> str:
                           progress=_checkpoint(run, result), result=result)
     except JobTimeoutException:
         db.session.rollback()
-        fail(run, f"stopped at the time limit ({TIMEOUTS['imports']} s); "
-                  "the rows counted were imported")
+        fail(run, TIMED_OUT)
         db.session.commit()
         return f"import run {run_id} timed out"
     except DBAPIError:
@@ -100,7 +106,7 @@ def run_import_file(run_id: int) -> str:
         # rows already committed stay (they are counted in the row).
         log.exception("import run %s failed", run_id)
         db.session.rollback()
-        fail(run, "the import stopped on an unexpected error; the rows counted were imported")
+        fail(run, BROKE)
         db.session.commit()
         return f"import run {run_id} failed"
     finish(run, result)

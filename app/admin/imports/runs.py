@@ -42,6 +42,15 @@ RUN_STATUS_LABELS = {
     RunStatus.FAILED: _l("Import failed"),
 }
 PENDING = (RunStatus.QUEUED, RunStatus.RUNNING)
+# Why a run failed, stored as the key (shown in the reader's language); any
+# other failure is the file's own message (ImportFileError, in English as the
+# command line's).
+INTERRUPTED, BROKE, TIMED_OUT = "interrupted", "error", "timeout"
+FAILURE_LABELS = {
+    INTERRUPTED: _l("The import was interrupted %(n)s times; import the file again."),
+    BROKE: _l("The import stopped on an unexpected error; the rows counted were imported."),
+    TIMED_OUT: _l("The import stopped at its time limit; the rows counted were imported."),
+}
 
 
 class ImportRun(db.Model):
@@ -86,6 +95,12 @@ class ImportRun(db.Model):
         return min(100, self.rows_done * 100 // self.total_rows)
 
     @property
+    def failure_text(self) -> str:
+        if self.failure in FAILURE_LABELS:
+            return str(FAILURE_LABELS[self.failure]) % {"n": self.attempts}
+        return self.failure
+
+    @property
     def actor_label(self) -> str:
         """Who the audit row names: the administrator, through the page."""
         return f"web:{self.actor.username}"[:100]
@@ -118,7 +133,7 @@ def start(run: ImportRun) -> bool:
     """Count an attempt and mark the run running; False (and the run failed)
     when it has been interrupted too often."""
     if run.attempts >= MAX_ATTEMPTS:
-        fail(run, f"interrupted {run.attempts} times; import the file again")
+        fail(run, INTERRUPTED)
         return False
     run.attempts += 1
     run.status = RunStatus.RUNNING

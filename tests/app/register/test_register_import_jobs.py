@@ -155,7 +155,7 @@ def test_a_run_that_keeps_dying_is_marked_failed(signed_in, clock, work):
     db.session.commit()
     work()
     page = admin.get(location).get_data(as_text=True)
-    assert 'id="import-failure"' in page and "interrupted 3 times" in page
+    assert 'id="import-failure"' in page and "导入已中断 3 次" in page
     assert the_run().data is None and properties() == 0
 
 
@@ -222,4 +222,4 @@ def test_an_import_job_may_run_for_an_hour_then_its_run_says_it_timed_out(
     monkeypatch.setattr(PropertyImporter, "apply", too_long)
     work()
     assert the_run().status is RunStatus.FAILED
-    assert "time limit" in admin.get(location).get_data(as_text=True)
+    assert "时限" in admin.get(location).get_data(as_text=True)
