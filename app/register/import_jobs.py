@@ -85,6 +85,9 @@ def run_import_file(run_id: int) -> str:
         fail(run, str(exc))
         db.session.commit()
         return f"import run {run_id}: {exc}"
+    if run.total_rows != len(rows):
+        run.total_rows = len(rows)  # now the bar has its end
+        db.session.commit()
     result = run.result()
     if run.dry_run:
         _set_dry_run_progress(run_id, 0)

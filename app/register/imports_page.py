@@ -4,7 +4,7 @@ properties|residents` (bad rows reported by line, good rows kept, one audit
 row per file).
 
 The page does not import in the request: it checks the file (its size, its
-header) and counts its rows, stores it in an import run and enqueues the job
+header), stores it in an import run and enqueues the job
 (app/register/import_jobs.py), then shows the run: a <progress> bar that
 static/js/import-progress.js moves by polling the run's JSON, or, without
 JavaScript, a page that refreshes itself; then the result with its errors.
@@ -56,10 +56,12 @@ def _submit(kind: str) -> tuple[str | None, ImportRun | None]:
     if len(data) > MAX_BYTES:
         return _("The file is larger than 20 MB."), None
     try:
-        parsed = read_table(data, upload.filename, KINDS[kind][0])
+        # Only the header here: reading a 50,000-row workbook takes seconds,
+        # which the job spends (and counts the rows for the bar) instead.
+        read_table(data, upload.filename, KINDS[kind][0], header_only=True)
     except ImportFileError as exc:
         return str(exc), None
-    run = submit(kind, upload.filename, data, len(parsed.rows), current_user,
+    run = submit(kind, upload.filename, data, current_user,
                  dry_run=request.form.get("dry_run") == "y")
     import_jobs.enqueue_after_commit(run)
     return None, run
@@ -69,8 +71,9 @@ def _submit(kind: str) -> tuple[str | None, ImportRun | None]:
 @roles_required(Role.ADMIN)
 def import_run(run_id: int):
     run = _run(run_id)
-    return render_template("register/admin_import_run.html", run=run,
-                           done=import_jobs.rows_done(run), labels=RUN_STATUS_LABELS,
+    done = import_jobs.rows_done(run)
+    return render_template("register/admin_import_run.html", run=run, done=done,
+                           progress_text=_progress_text(run, done), labels=RUN_STATUS_LABELS,
                            refresh=REFRESH_SECONDS)
 
 
@@ -83,7 +86,7 @@ def import_run_status(run_id: int):
     return jsonify(status=run.status.value, label=str(RUN_STATUS_LABELS[run.status]),
                    finished=run.finished, total=run.total_rows, done=done,
                    created=run.created, updated=run.updated, unchanged=run.unchanged,
-                   bad=run.bad_rows, text=_progress_text(done, run.total_rows))
+                   bad=run.bad_rows, text=_progress_text(run, done))
 
 
 def _run(run_id: int) -> ImportRun:
@@ -93,5 +96,7 @@ def _run(run_id: int) -> ImportRun:
     return run
 
 
-def _progress_text(done: int, total: int) -> str:
-    return _("%(done)s of %(total)s rows", done=done, total=total)
+def _progress_text(run: ImportRun, done: int) -> str:
+    if not run.total_rows and not run.finished:
+        return _("The rows of the file are being counted.")
+    return _("%(done)s of %(total)s rows", done=done, total=run.total_rows)

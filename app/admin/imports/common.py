@@ -125,8 +125,9 @@ def decode(data: bytes) -> str:
         raise ImportFileError("the file is neither UTF-8 nor GB18030 text") from None
 
 
-def read_csv(data: bytes, columns: Columns) -> CsvFile:
-    """Parse the file; refuse it when the header lacks a required column."""
+def read_csv(data: bytes, columns: Columns, *, header_only: bool = False) -> CsvFile:
+    """Parse the file; refuse it when the header lacks a required column.
+    `header_only` stops after the header (an upload checked before a job reads it)."""
     reader = csv.reader(io.StringIO(decode(data), newline=""))
     header: list[str] | None = None
     rows: list[Row] = []
@@ -139,6 +140,8 @@ def read_csv(data: bytes, columns: Columns) -> CsvFile:
             if header is None:
                 header = [columns.canonical(cell) for cell in cells]
                 _check_header(header, columns)
+                if header_only:
+                    break
                 continue
             # A short row (trailing cells left off) reads as blank cells.
             cells = cells + [""] * (len(header) - len(cells))
@@ -152,7 +155,7 @@ def read_csv(data: bytes, columns: Columns) -> CsvFile:
     return CsvFile(rows, ignored)
 
 
-def read_xlsx(data: bytes, columns: Columns) -> CsvFile:
+def read_xlsx(data: bytes, columns: Columns, *, header_only: bool = False) -> CsvFile:
     """The first sheet of an Excel workbook, read as a CSV file is: the first
     non-empty row names the columns, and each row keeps its sheet row number
     as its line. Dates become YYYY-MM-DD, whole numbers lose their ".0"."""
@@ -170,6 +173,8 @@ def read_xlsx(data: bytes, columns: Columns) -> CsvFile:
         if header is None:
             header = [columns.canonical(text) for text in texts]
             _check_header(header, columns)
+            if header_only:
+                break
             continue
         texts = texts + [""] * (len(header) - len(texts))
         rows.append(Row(line, {name: text for name, text in zip(header, texts, strict=False)
@@ -192,11 +197,12 @@ def _cell_text(cell) -> str:
     return str(cell)
 
 
-def read_table(data: bytes, filename: str, columns: Columns) -> CsvFile:
+def read_table(data: bytes, filename: str, columns: Columns, *,
+               header_only: bool = False) -> CsvFile:
     """A CSV file, or an XLSX workbook by its name."""
     if filename.lower().endswith(".xlsx"):
-        return read_xlsx(data, columns)
-    return read_csv(data, columns)
+        return read_xlsx(data, columns, header_only=header_only)
+    return read_csv(data, columns, header_only=header_only)
 
 
 def _check_header(header: list[str], columns: Columns) -> None:

@@ -63,7 +63,7 @@ class ImportRun(db.Model):
     dry_run: Mapped[bool] = mapped_column(default=False)
     status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED,
                                               index=True)
-    total_rows: Mapped[int] = mapped_column(default=0)
+    total_rows: Mapped[int] = mapped_column(default=0)  # counted by the job, reading the file
     rows_done: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)
@@ -119,11 +119,11 @@ class ImportRun(db.Model):
         self.errors = sorted([line, message] for line, message in result.errors)
 
 
-def submit(kind: str, filename: str, data: bytes, total_rows: int, actor: User, *,
-           dry_run: bool) -> ImportRun:
-    """A new run waiting for its job; the caller commits (then the job is enqueued)."""
-    run = ImportRun(kind=kind, filename=filename[:100], data=data, total_rows=total_rows,
-                    actor=actor, dry_run=dry_run, errors=[])
+def submit(kind: str, filename: str, data: bytes, actor: User, *, dry_run: bool) -> ImportRun:
+    """A new run waiting for its job, which counts the rows; the caller commits
+    (then the job is enqueued)."""
+    run = ImportRun(kind=kind, filename=filename[:100], data=data, actor=actor,
+                    dry_run=dry_run, errors=[])
     db.session.add(run)
     db.session.flush()
     return run

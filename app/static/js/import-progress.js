@@ -19,9 +19,11 @@
           return response.json();
         })
         .then(function (run) {
-          bar.max = run.total || 1;
-          bar.value = run.total ? run.done : (run.finished ? 1 : 0);
-          bar.textContent = Math.floor(100 * bar.value / bar.max) + "%";
+          if (run.total) {
+            bar.max = run.total;
+            bar.value = run.done;
+            bar.textContent = Math.floor(100 * run.done / run.total) + "%";
+          }  // else the bar stays busy (no value) until the job has counted the rows
           count.textContent = run.text;
           state.textContent = run.label;
           if (run.finished) {

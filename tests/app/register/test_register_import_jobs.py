@@ -51,11 +51,12 @@ def test_the_page_stores_the_file_and_the_job_imports_it_with_errors_by_line(
     answer = upload(admin, PROPERTIES_CSV, "properties.csv")
     assert answer.status_code == 303
     waiting = admin.get(answer.location).get_data(as_text=True)
-    assert 'id="import-progress"' in waiting and 'value="0"' in waiting
+    assert '<progress id="import-progress" max="1"></progress>' in waiting  # busy: not counted
+    assert "正在统计文件的行数" in waiting
     assert 'http-equiv="refresh"' in waiting  # without JavaScript the page reloads itself
     assert properties() == 0  # the request imported nothing
     assert admin.get(answer.location + ".json").get_json() | {"text": ""} == {
-        "status": "queued", "label": "等待开始", "finished": False, "total": 4,
+        "status": "queued", "label": "等待开始", "finished": False, "total": 0,
         "done": 0, "created": 0, "updated": 0, "unchanged": 0, "bad": 0, "text": ""}
 
     assert work() >= 1
