@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.admin.imports.common import Columns, ImportFileError, ImportResult, read_table
 from app.admin.imports.runs import (
@@ -75,7 +76,11 @@ def run_import_file(run_id: int) -> str:
         db.session.rollback()
         return f"import run {run_id} is already {run.status.value}"
     started = start(run)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:  # another job started it between our read and our write
+        db.session.rollback()
+        return f"import run {run_id} was taken over by another job"
     if not started:
         return f"import run {run_id}: {run.failure_text}"
     columns, importer = KINDS[run.kind]
@@ -100,6 +105,10 @@ def run_import_file(run_id: int) -> str:
         fail(run, TIMED_OUT)
         db.session.commit()
         return f"import run {run_id} timed out"
+    except (TakenOver, StaleDataError):
+        db.session.rollback()  # another job started on the run since: it goes on
+        log.warning("import run %s was taken over by another job; this one stops", run_id)
+        return f"import run {run_id} was taken over by another job"
     except DBAPIError:
         # The database went away: the run stays running at its last checkpoint,
         # and the worker (or the reconciler) runs the job again to go on.
@@ -117,17 +126,27 @@ def run_import_file(run_id: int) -> str:
     return f"import run {run_id}: {result.summary(run.filename)}"
 
 
+class TakenOver(Exception):
+    """Another job started on this run (this one's worker was thought dead)."""
+
+
 def _checkpoint(run: ImportRun, result: ImportResult) -> Callable[[int], None]:
-    """The importers' `progress`: the rows done so far, written with each batch."""
-    done = run.rows_done
+    """The importers' `progress`: the rows done so far, written with each batch.
+
+    Before writing it reads the run again, locked: when another attempt has
+    started meanwhile, this job stops and its batch is rolled back."""
+    done, attempt, dry_run, run_id = run.rows_done, run.attempts, run.dry_run, run.id
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        if run.dry_run:
-            _set_dry_run_progress(run.id, done)
-        else:
-            run.record(result, done)  # flushed and committed with the batch
+        if dry_run:
+            _set_dry_run_progress(run_id, done)
+            return
+        db.session.refresh(run, with_for_update=True)
+        if run.attempts != attempt:
+            raise TakenOver(run_id)
+        run.record(result, done)  # flushed and committed with the batch
 
     return tick
 

@@ -41,6 +41,7 @@ def upgrade():
         sa.Column('started_at', core.types.UTCDateTime(), nullable=True),
         sa.Column('finished_at', core.types.UTCDateTime(), nullable=True),
         sa.Column('data', sa.LargeBinary(), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'],
                                 name=op.f('fk_import_runs_actor_user_id_users')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs')),

@@ -7,7 +7,8 @@ the file's rows are done, the counts and the line-numbered errors so far, and
 the status. A job that dies part-way leaves the row `running`; the
 reconciler enqueues it again, and the job goes on from the rows done, which
 are committed with each batch, so nothing is imported twice and nothing is
-silently lost. A run that keeps dying is marked failed with the reason.
+silently lost (and a version column keeps two jobs from both going on). A
+run that keeps dying is marked failed with the reason.
 """
 
 from __future__ import annotations
@@ -77,8 +78,14 @@ class ImportRun(db.Model):
     # The uploaded file, kept in the database so that any worker can read it;
     # dropped when the run ends. Deferred: listing runs never loads it.
     data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    # Every write checks it: should a job taken back from a worker thought dead
+    # run beside the old one, the old one's next checkpoint is refused and it
+    # stops (its batch rolled back), so no row is imported by both.
+    version: Mapped[int] = mapped_column(default=1)
 
     actor: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def finished(self) -> bool:

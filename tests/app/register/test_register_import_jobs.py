@@ -11,7 +11,7 @@ import threading
 import pytest
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.admin.imports.runs import ImportRun, RunStatus
 from app.register import import_jobs
@@ -224,3 +224,28 @@ def test_an_import_job_may_run_for_an_hour_then_its_run_says_it_timed_out(
     work()
     assert the_run().status is RunStatus.FAILED
     assert "时限" in admin.get(location).get_data(as_text=True)
+
+
+def test_a_job_whose_run_another_job_took_over_stops_without_importing_its_batch(
+        signed_in, clock, work, monkeypatch):
+    admin = signed_in("admin")
+    upload(admin, MANY, "many.csv")  # its job waits in the queue: the one that takes over
+    run_id = the_run().id
+    monkeypatch.setattr(import_jobs, "BATCH_SIZE", 2)
+    apply = PropertyImporter.apply
+
+    def taken_over_on_line_4(self, row):
+        if row.line == 4:  # meanwhile a job taken back from this "dead" worker started the run
+            db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+                version=ImportRun.version + 1, attempts=ImportRun.attempts + 1),
+                execution_options={"synchronize_session": False})
+        return apply(self, row)
+
+    monkeypatch.setattr(PropertyImporter, "apply", taken_over_on_line_4)
+    assert "taken over" in import_jobs.run_import_file(run_id)
+    monkeypatch.setattr(PropertyImporter, "apply", apply)
+    run = the_run()
+    assert (run.status, run.rows_done, properties()) == (RunStatus.RUNNING, 2, 2)  # 3-4 undone
+    work()
+    run = the_run()
+    assert (run.status, run.rows_done, run.created, properties()) == (RunStatus.DONE, 7, 7, 7)
