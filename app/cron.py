@@ -3,13 +3,15 @@
 The database is the truth and Redis only a messenger: every minute each
 reconciler re-enqueues what the database says is still owed (a dispatch, an
 outbox message, a due timer, a recording, a webhook delivery, a push to the
-city, an SMS whose question timed out), so nothing is lost when Redis was
-down or flushed. Each registered function is an `core.queues.job` wrapper,
-which gives the worker an app context.
+city, an SMS whose question timed out, an import from the administration
+page), so nothing is lost when Redis was down or flushed. Each registered
+function is an `core.queues.job` wrapper, which gives the worker an app
+context.
 """
 
 from rq import cron
 
+from app.register.import_jobs import reconcile as reconcile_imports
 from cases.jobs import reconcile
 from cases.survey import ask_due, close_unanswered
 from channels.city12319.push import reconcile as reconcile_city_pushes
@@ -57,3 +59,7 @@ cron.register(refresh_evaluation, queue_name="sync", interval=10 * MINUTE)
 # The register: residents who left more than REGISTER_RETENTION_DAYS ago are
 # anonymised (personal information is kept no longer than the duty needs).
 cron.register(anonymise_departed, queue_name="sync", interval=DAY)
+# Imports from the administration page whose job was lost (a Redis flush, a
+# dead worker) go on where their run stopped. On `sync`: the imports queue may be
+# busy with a long file, and this only enqueues.
+cron.register(reconcile_imports, queue_name="sync", interval=MINUTE)

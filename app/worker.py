@@ -23,6 +23,7 @@ JOB_MODULES = (
     "cases.jobs",
     "escalation.jobs",
     "channels.outbox.jobs",
+    "app.register.import_jobs",
 )
 
 _worker_app: Flask | None = None

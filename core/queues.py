@@ -30,7 +30,12 @@ from core.db import db
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("dispatch", "notify", "escalation", "sync")
+# Listed in the order a worker takes them: an import (minutes for a large file)
+# comes last, so a worker between imports serves the cases first.
+QUEUES = ("dispatch", "notify", "escalation", "sync", "imports")
+# A job's time limit by queue, where RQ's default (180 s) is too short: an
+# import of a 50,000-row file runs for minutes.
+TIMEOUTS = {"imports": 3600}
 _PENDING = "xietong_after_commit"
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 # A worker that beats (app/worker_guard.py) refreshes ALIVE_KEY every few
@@ -66,7 +71,7 @@ def redis_connection() -> Redis:
 def get_queue(name: str) -> Queue:
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}; the queues are {', '.join(QUEUES)}")
-    return Queue(name, connection=redis_connection())
+    return Queue(name, connection=redis_connection(), default_timeout=TIMEOUTS.get(name))
 
 
 def app_context():

@@ -2,7 +2,9 @@
 The machinery is the administration imports' (app/admin/imports/common.py):
 line-numbered errors, good rows kept, batches, a dry run, one audit row per
 file, a progress bar on the command line (`flask import properties|residents
-FILE`). Each row goes through the register's own operations, so an imported
+FILE`) and on the administrator's page, whose RQ job (import_jobs.py) passes
+a `progress` callback that writes its checkpoint and a `result` to go on
+from after an interruption. Each row goes through the register's own operations, so an imported
 row is checked as a typed one is; errors name the column, never an ID number.
 
 Properties are matched by their address (updated when known); a resident
@@ -185,23 +187,26 @@ class ResidentImporter(Importer):
 
 def _import(importer: Importer, target: str, rows: Iterable[Row], actor_label: str, *,
             source: str, dry_run: bool, batch_size: int | None,
-            progress: Callable[[int], None] | None) -> ImportResult:
+            progress: Callable[[int], None] | None,
+            result: ImportResult | None) -> ImportResult:
     extra = {"batch_size": batch_size} if batch_size else {}
     return run_import(importer, rows, actor_label=actor_label, target_type=target,
-                      source=source, dry_run=dry_run, progress=progress, **extra)
+                      source=source, dry_run=dry_run, progress=progress, result=result, **extra)
 
 
 def import_properties(rows: Iterable[Row], actor_label: str, *, source: str = "properties",
                       dry_run: bool = False, batch_size: int | None = None,
-                      progress: Callable[[int], None] | None = None) -> ImportResult:
+                      progress: Callable[[int], None] | None = None,
+                      result: ImportResult | None = None) -> ImportResult:
     actor = SystemActor(ActorKind.SYSTEM, f"import {source}"[:100])
-    return _import(PropertyImporter(actor), "register_property", rows, actor_label,
-                   source=source, dry_run=dry_run, batch_size=batch_size, progress=progress)
+    return _import(PropertyImporter(actor), "register_property", rows, actor_label, source=source,
+                   dry_run=dry_run, batch_size=batch_size, progress=progress, result=result)
 
 
 def import_residents(rows: Iterable[Row], actor_label: str, *, source: str = "residents",
                      dry_run: bool = False, batch_size: int | None = None,
-                     progress: Callable[[int], None] | None = None) -> ImportResult:
+                     progress: Callable[[int], None] | None = None,
+                     result: ImportResult | None = None) -> ImportResult:
     actor = SystemActor(ActorKind.SYSTEM, f"import {source}"[:100])
-    return _import(ResidentImporter(actor), "register_resident", rows, actor_label,
-                   source=source, dry_run=dry_run, batch_size=batch_size, progress=progress)
+    return _import(ResidentImporter(actor), "register_resident", rows, actor_label, source=source,
+                   dry_run=dry_run, batch_size=batch_size, progress=progress, result=result)

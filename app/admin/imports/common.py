@@ -125,8 +125,9 @@ def decode(data: bytes) -> str:
         raise ImportFileError("the file is neither UTF-8 nor GB18030 text") from None
 
 
-def read_csv(data: bytes, columns: Columns) -> CsvFile:
-    """Parse the file; refuse it when the header lacks a required column."""
+def read_csv(data: bytes, columns: Columns, *, header_only: bool = False) -> CsvFile:
+    """Parse the file; refuse it when the header lacks a required column.
+    `header_only` stops after the header (an upload checked before a job reads it)."""
     reader = csv.reader(io.StringIO(decode(data), newline=""))
     header: list[str] | None = None
     rows: list[Row] = []
@@ -139,6 +140,8 @@ def read_csv(data: bytes, columns: Columns) -> CsvFile:
             if header is None:
                 header = [columns.canonical(cell) for cell in cells]
                 _check_header(header, columns)
+                if header_only:
+                    break
                 continue
             # A short row (trailing cells left off) reads as blank cells.
             cells = cells + [""] * (len(header) - len(cells))
@@ -152,7 +155,7 @@ def read_csv(data: bytes, columns: Columns) -> CsvFile:
     return CsvFile(rows, ignored)
 
 
-def read_xlsx(data: bytes, columns: Columns) -> CsvFile:
+def read_xlsx(data: bytes, columns: Columns, *, header_only: bool = False) -> CsvFile:
     """The first sheet of an Excel workbook, read as a CSV file is: the first
     non-empty row names the columns, and each row keeps its sheet row number
     as its line. Dates become YYYY-MM-DD, whole numbers lose their ".0"."""
@@ -170,6 +173,8 @@ def read_xlsx(data: bytes, columns: Columns) -> CsvFile:
         if header is None:
             header = [columns.canonical(text) for text in texts]
             _check_header(header, columns)
+            if header_only:
+                break
             continue
         texts = texts + [""] * (len(header) - len(texts))
         rows.append(Row(line, {name: text for name, text in zip(header, texts, strict=False)
@@ -192,11 +197,12 @@ def _cell_text(cell) -> str:
     return str(cell)
 
 
-def read_table(data: bytes, filename: str, columns: Columns) -> CsvFile:
+def read_table(data: bytes, filename: str, columns: Columns, *,
+               header_only: bool = False) -> CsvFile:
     """A CSV file, or an XLSX workbook by its name."""
     if filename.lower().endswith(".xlsx"):
-        return read_xlsx(data, columns)
-    return read_csv(data, columns)
+        return read_xlsx(data, columns, header_only=header_only)
+    return read_csv(data, columns, header_only=header_only)
 
 
 def _check_header(header: list[str], columns: Columns) -> None:
@@ -274,14 +280,19 @@ class Importer:
 
 def run_import(importer: Importer, rows: Iterable[Row], *, actor_label: str, target_type: str,
                source: str, dry_run: bool = False, batch_size: int = BATCH_SIZE,
-               progress: Callable[[int], None] | None = None) -> ImportResult:
+               progress: Callable[[int], None] | None = None,
+               result: ImportResult | None = None) -> ImportResult:
     """Apply the rows in batches, commit each, and write one audit row for the file.
+
+    `progress(n)` is told of every batch before it is committed, so what it
+    writes to the session commits with the batch (a job's checkpoint). A
+    `result` given goes on counting what an interrupted run counted.
 
     With `dry_run` nothing is committed: every row is checked against the
     database as it would be, then everything is rolled back.
     """
     rows = list(rows)
-    result = ImportResult()
+    result = result if result is not None else ImportResult()
     importer.load()
     planned = importer.plan(rows, result)
     tick = progress or (lambda n: None)
@@ -289,9 +300,9 @@ def run_import(importer: Importer, rows: Iterable[Row], *, actor_label: str, tar
     for start in range(0, len(planned), batch_size):
         batch = planned[start:start + batch_size]
         _apply_batch(importer, batch, result)
+        tick(len(batch))
         if not dry_run:
             db.session.commit()
-        tick(len(batch))
     result.errors.sort()
     if dry_run:
         db.session.rollback()

@@ -1,6 +1,7 @@
 """Importing an existing register (CSV or XLSX): each bad row reported by
 line without its ID number, good rows kept, a second run changes nothing,
-the command line's progress bar and the administrator's page."""
+the command line's progress bar and the administrator's page (its job:
+test_register_import_jobs.py)."""
 
 from __future__ import annotations
 
@@ -82,12 +83,13 @@ def test_the_command_line_shows_progress_and_exits_1_on_bad_rows(cli, tmp_path):
     assert "2 created" in result.output
 
 
-def test_the_administrator_imports_from_the_page(signed_in, clock):
+def test_the_administrator_imports_from_the_page(signed_in, clock, work):
     admin = signed_in("admin")
-    page = admin.post("/admin/register/import", data={
+    answer = admin.post("/admin/register/import", data={
         "kind": "properties", "file": (io.BytesIO(PROPERTIES_CSV), "properties.csv")},
         content_type="multipart/form-data")
-    text = page.get_data(as_text=True)
+    work()  # the import is a job (tests/app/register/test_register_import_jobs.py)
+    text = admin.get(answer.location).get_data(as_text=True)
     assert 'id="import-errors"' in text and "3" in text
     assert db.session.scalar(select(Property).where(Property.address_text == "港湾路15号302房"))
     bad = admin.post("/admin/register/import", data={
