@@ -21,6 +21,7 @@ run: $(STAMP) translations
 	$(BIN)/flask demo load
 	$(BIN)/flask open311-demo load
 	$(BIN)/flask register generate-history
+	$(BIN)/flask evaluation generate-history --once
 	$(BIN)/python -m app.supervisor
 
 test: $(STAMP) translations

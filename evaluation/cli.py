@@ -6,7 +6,7 @@ import click
 
 from core.cli import Commands
 from evaluation import document_history, proposal_history, rollups
-from evaluation.history import generate
+from evaluation.history import generate, made_already
 from evaluation.supervision_history import generate as generate_supervision
 
 evaluation_cli = Commands("evaluation", help="Performance evaluation (绩效考评).")
@@ -16,9 +16,15 @@ evaluation_cli = Commands("evaluation", help="Performance evaluation (绩效考�
 @click.option("--days", default=30, show_default=True, help="Days of history, ending yesterday.")
 @click.option("--per-day", default=40, show_default=True, help="Cases a working day.")
 @click.option("--seed", default=8, show_default=True)
-def generate_history(days: int, per_day: int, seed: int) -> None:
+@click.option("--once", is_flag=True,
+              help="Nothing when the database has petitions older than two weeks (make run).")
+def generate_history(days: int, per_day: int, seed: int, once: bool) -> None:
     """Make a realistic month of demo activity (cases, deadlines met and missed,
-    returns, extensions, callbacks, redo) and write its rollups."""
+    returns, extensions, callbacks, redo; supervision items, proposals and
+    documents worked through their steps) and write its rollups."""
+    if once and made_already():
+        click.echo("The evaluation's history was made already; nothing done.")
+        return
 
     # the proposals first, so that the rollups written below count their assignments too
     proposals = proposal_history.generate(days)

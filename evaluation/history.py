@@ -200,6 +200,16 @@ def _escalations(first: datetime, last: datetime) -> int:
     return written
 
 
+def made_already() -> bool:
+    """Whether this database has petitions older than two weeks: a history made
+    before (it reaches a month back), or a district at work; either way the
+    pages have figures and a second month would only blur them."""
+    # (the register's week of visits makes cases up to a week old)
+    fortnight_ago = now() - timedelta(days=14)
+    return db.session.scalar(sa.select(sa.exists().where(
+        Case.kind == "petition", Case.created_at < fortnight_ago)))
+
+
 def generate(days: int = 30, per_day: int = 40, seed: int = 8,
              progress: Callable[[str], None] = lambda s: None) -> dict:
     """Make `days` days of history ending yesterday; returns what was made."""

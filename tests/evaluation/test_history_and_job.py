@@ -23,7 +23,8 @@ def test_generate_history_makes_a_month_the_pages_can_show(app, clock):
     assert result.exit_code == 0, result.output
     assert "day(s) of rollups written" in result.output
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count(Case.id))) > 20
+    cases = db.session.scalar(sa.select(sa.func.count(Case.id)))
+    assert cases > 20
     kinds = set(db.session.scalars(sa.select(CaseEvent.kind).distinct()))
     assert {EventKind.ACKNOWLEDGED, EventKind.RESOLVED, EventKind.CALLBACK_ANSWERED} <= kinds
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Rollup)) > 0
@@ -31,6 +32,21 @@ def test_generate_history_makes_a_month_the_pages_can_show(app, clock):
     period = Period(date(2026, 11, 6), date(2026, 11, 25))
     results = evaluate(UnitKind.STREET, period) + evaluate(UnitKind.DEPARTMENT, period)
     assert sum(r.values["received"] for r in results) > 0
+
+    # make run asks for it on every start: a second month only when none is there
+    again = runner.invoke(args=["evaluation", "generate-history", "--days", "20", "--once"])
+    assert again.exit_code == 0, again.output
+    assert again.output.strip() == "The evaluation's history was made already; nothing done."
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Case.id))) == cases
+
+
+def test_make_run_makes_the_history_once_on_a_new_district(app, clock):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["evaluation", "generate-history", "--days", "16", "--per-day",
+                                "2", "--once"])
+    assert first.exit_code == 0, first.output
+    assert "day(s) of rollups written" in first.output
 
 
 def test_the_rollup_job_runs_on_a_worker_and_twice_changes_nothing(history, work):
