@@ -21,6 +21,9 @@ class Settings:
     sweep_seconds: float
     intake_seconds: float
     window_seconds: float  # the main run's rate is also given per window, median
+    # the stack's floor (a minimal Flask view, one INSERT + COMMIT) at intake's W and N
+    floor_seconds: float
+    floor_repeats: int
     # dispatch capacity: the intake backlog worked off for this long
     drain_seconds: float
     # (3) dispatch latency at half the intake rate, and (4) lookups meanwhile
@@ -46,7 +49,8 @@ def settings(smoke: bool) -> Settings:
             smoke=True, database_url=db, redis_url=redis,
             limit_connections=(2,), limit_seconds=1.0, limit_repeats=1,
             web_workers=(2,), intake_clients=(2,), sweep_seconds=0.0,
-            intake_seconds=2.0, window_seconds=1.0, drain_seconds=1.5,
+            intake_seconds=2.0, window_seconds=1.0, floor_seconds=1.0, floor_repeats=1,
+            drain_seconds=1.5,
             rq_workers=(1, 2), dispatch_seconds=2.0, settle_timeout=15.0,
             lookup_rate=5.0, lookup_idle_seconds=1.0,
         )
@@ -54,7 +58,8 @@ def settings(smoke: bool) -> Settings:
         smoke=False, database_url=db, redis_url=redis,
         limit_connections=(1, 4, 8, 16, 32), limit_seconds=3.0, limit_repeats=3,
         web_workers=(2, 3, 4, 6), intake_clients=(4, 8, 16), sweep_seconds=6.0,
-        intake_seconds=60.0, window_seconds=10.0, drain_seconds=10.0,
+        intake_seconds=60.0, window_seconds=10.0, floor_seconds=10.0, floor_repeats=3,
+        drain_seconds=10.0,
         rq_workers=(1, 2), dispatch_seconds=30.0, settle_timeout=60.0,
         lookup_rate=10.0, lookup_idle_seconds=10.0,
     )
