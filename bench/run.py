@@ -164,7 +164,8 @@ def measure(s: Settings, system: System, results: dict, figures: list[Figure]) -
                     ok=rate >= GOAL_INTAKE_RATIO * commit_limit, goal="≥ 50 % of (1)",
                     ratio=f"{rate / commit_limit:.1%} of (1), "
                           f"{rate / floor_rate:.0%} of the floor"),
-        goal_figure("2", "  intake as a share of the stack's floor", round(rate / floor_rate * 100, 1), "%",
+        goal_figure("2", "  intake as a share of the stack's floor",
+                    round(rate / floor_rate * 100, 1), "%",
                     ok=rate >= GOAL_FLOOR_RATIO * floor_rate, goal="≥ 50 % of the floor",
                     ratio=f"{rate / commit_limit:.1%} of the raw limit"),
         Figure("2", f"  median of {s.window_seconds:.0f}-s windows",
