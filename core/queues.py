@@ -24,6 +24,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.worker import Worker
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from core.db import db
@@ -234,10 +235,21 @@ class job:  # noqa: N801 - used as a decorator, like rq's own
             pending = session.info.setdefault(_PENDING, [])
             pending.append((self.queue, run, args, job_id, at))
 
+        def after_commit_of(row: Any, *, job_id: Callable[[int], str],
+                            at: datetime | None = None) -> None:
+            """`after_commit(row.id, job_id=job_id(row.id))` for a row not
+            flushed yet: its id is read once the commit has inserted it, so
+            the caller needs no flush of its own (one flush per transaction
+            instead of one per row that enqueues a job)."""
+            session = db.session()
+            session.connection()
+            session.info.setdefault(_PENDING, []).append((self.queue, run, row, job_id, at))
+
         def enqueue(*args: Any, job_id: str) -> Job | None:
             enqueue_unless_pending(self.queue, run, *args, job_id=job_id)
 
         run.after_commit = after_commit
+        run.after_commit_of = after_commit_of
         run.enqueue = enqueue
         run.queue_name = self.queue
         return run
@@ -278,9 +290,23 @@ def _enqueue_all_unless_pending(pending: list[tuple]) -> None:
                     len(pending), exc)
 
 
+def _with_ids(pending: list[tuple]) -> list[tuple]:
+    """The jobs of `after_commit_of` with their rows' ids, committed by now
+    (the identity survives the commit's expiry: no query)."""
+    out = []
+    for queue, func, args, job_id, at in pending:
+        if callable(job_id):
+            identity = sa_inspect(args).identity
+            if identity is None:  # never inserted (expunged): nothing to do
+                continue
+            args, job_id = (identity[0],), job_id(identity[0])
+        out.append((queue, func, args, job_id, at))
+    return out
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
+    pending = _with_ids(session.info.pop(_PENDING, []))
     if len(pending) > 1:
         _enqueue_all_unless_pending(pending)
         return
