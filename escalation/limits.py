@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from cases.models import Category, Priority
+from core.cache import ProcessCache
 from core.db import db
 from escalation.calendar import WorkingCalendar, parse_hours
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
@@ -63,18 +64,16 @@ class LimitBook:
                 or Limit(*DEFAULTS[(priority, kind)]))
 
 
+# Every assignment reads its limits; the administrators' few rows are read
+# once per process (dropped by a flush of a change here, 60 s elsewhere).
+_book = ProcessCache(LimitBook.load, TimeLimit)
+
+
 def limits_for(category: Category, priority: Priority) -> dict[DeadlineKind, Limit]:
-    """Every kind's limit in one query: the category's own rule, else the rule
-    for every category, else the default."""
-    rows = db.session.scalars(
-        select(TimeLimit).where(
-            TimeLimit.priority == priority,
-            (TimeLimit.category_id == category.id) | TimeLimit.category_id.is_(None),
-        )
-    ).all()
-    rows.sort(key=lambda r: r.category_id is not None)  # the category's own last, so it wins
-    chosen = {row.kind: Limit(row.amount, row.unit) for row in rows}
-    return {kind: chosen.get(kind) or Limit(*DEFAULTS[(priority, kind)]) for kind in DeadlineKind}
+    """Every kind's limit: the category's own rule, else the rule for every
+    category, else the default."""
+    book = _book.get()
+    return {kind: book.limit(category.id, priority, kind) for kind in DeadlineKind}
 
 
 def current_calendar() -> WorkingCalendar:
