@@ -32,6 +32,9 @@ class Settings:
     settle_timeout: float  # how long to wait for the last cases to be dispatched
     lookup_rate: float  # requests per second per lookup endpoint
     lookup_idle_seconds: float  # the lookups alone, before the load
+    # CPU per intake and per dispatch in one process (bench.cpu)
+    cpu_batches: int = 5
+    cpu_batch_size: int = 100
     # safety bounds for every load client
     request_timeout: float = 10.0
     max_requests_per_client: int = 200_000
@@ -52,7 +55,7 @@ def settings(smoke: bool) -> Settings:
             intake_seconds=2.0, window_seconds=1.0, floor_seconds=1.0, floor_repeats=1,
             drain_seconds=1.5,
             rq_workers=(1, 2), dispatch_seconds=2.0, settle_timeout=15.0,
-            lookup_rate=5.0, lookup_idle_seconds=1.0,
+            lookup_rate=5.0, lookup_idle_seconds=1.0, cpu_batches=1, cpu_batch_size=5,
         )
     return Settings(
         smoke=False, database_url=db, redis_url=redis,
