@@ -4,12 +4,15 @@ intake (the view through Flask's test client, commit and enqueue included)
 and per dispatch (the dispatch queue's jobs run by `AppWorker` in burst
 mode, RQ's own work included), the median of several batches, after a
 warm-up, so a machine shared with others' work moves the figures less than
-it moves wall time.
+it moves wall time. It still moves them (a guest's CPU time grows when its
+host is busy), so the function calls per intake and per dispatch are counted
+too: they do not depend on the machine, and show a change's effect at once.
 
 `python -m bench.cpu [--batches 5] [--size 100] [--profile intake|dispatch]`
 on the bench database (BENCH_DATABASE_URL, migrated, the demo loaded: a
-`make bench-smoke` leaves it so) prints JSON; with `--profile` a pyinstrument
-profile of one more batch instead. `make bench` reports the same two figures.
+`make bench-smoke` leaves it so) prints JSON; with `--profile` a cProfile on
+process time of one more batch instead (kept in /tmp/bench-cpu-*.prof).
+`make bench` reports the same figures.
 """
 
 from __future__ import annotations
@@ -82,13 +85,28 @@ def measure(database_url: str, redis_url: str, batches: int, size: int,
         # The jobs this worker ran, not those queued: another process on the
         # same Redis database would take some.
         dispatch_ms.append(used * 1000 / max(1, finished.count - done_before))
+    calls = {"intake": _calls(lambda: _intakes(client, rng, points, size)) / size}
+    waiting = finished.count
+    calls["dispatch"] = _calls(lambda: _dispatch_all(worker)) / max(1, finished.count - waiting)
     return {
+        "intake_calls": round(calls["intake"]), "dispatch_calls": round(calls["dispatch"]),
         "intake_cpu_ms": round(median(intake_ms), 2),
         "dispatch_cpu_ms": round(median(dispatch_ms), 2),
         "intake_runs": [round(x, 2) for x in intake_ms],
         "dispatch_runs": [round(x, 2) for x in dispatch_ms],
         "batches": batches, "size": size,
     }
+
+
+def _calls(fn) -> int:
+    """Function calls (Python and C) made by `fn`: unlike CPU time, the same
+    on a busy machine as on an idle one, so a change's effect shows in one run."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(fn)
+    return pstats.Stats(profiler).total_calls
 
 
 def _profiled(fn, path: str) -> str:
