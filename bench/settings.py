@@ -52,8 +52,10 @@ def settings(smoke: bool) -> Settings:
             smoke=True, database_url=db, redis_url=redis,
             limit_connections=(2,), limit_seconds=1.0, limit_repeats=1,
             web_workers=(2,), intake_clients=(2,), sweep_seconds=0.0,
-            intake_seconds=2.0, window_seconds=1.0, floor_seconds=1.0, floor_repeats=1,
-            drain_seconds=1.5,
+            # The backlog must outlast both drains: a worker at 45 cases/s
+            # emptied 1.5 s of it alone, leaving the second nothing to measure.
+            intake_seconds=2.5, window_seconds=1.0, floor_seconds=1.0, floor_repeats=1,
+            drain_seconds=0.5,
             rq_workers=(1, 2), dispatch_seconds=2.0, settle_timeout=15.0,
             lookup_rate=5.0, lookup_idle_seconds=1.0, cpu_batches=1, cpu_batch_size=5,
         )
