@@ -15,12 +15,12 @@ def rows(dsn: str, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-def case_count(dsn: str) -> int:
-    return scalar(dsn, "SELECT count(*) FROM cases")
+def case_count(dsn: str, table: str = "cases") -> int:
+    return scalar(dsn, f"SELECT count(*) FROM {table}")  # a name of the bench's, not input
 
 
-def max_case_id(dsn: str) -> int:
-    return scalar(dsn, "SELECT coalesce(max(id), 0) FROM cases")
+def max_case_id(dsn: str, table: str = "cases") -> int:
+    return scalar(dsn, f"SELECT coalesce(max(id), 0) FROM {table}")
 
 
 def waiting_between(dsn: str, first: int, last: int) -> int:

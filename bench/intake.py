@@ -15,11 +15,14 @@ CLIENT_PROCESSES = 2  # the load's own share of the two cores stays small
 
 
 def run_intake(dsn: str, port: int, clients: int, seconds: float, *, window: float | None = None,
-               timeout: float = 10.0, max_requests: int = 200_000) -> dict:
-    """One closed-loop intake run; the committed rate and, per window, its median."""
+               timeout: float = 10.0, max_requests: int = 200_000,
+               table: str = "cases") -> dict:
+    """One closed-loop intake run; the committed rate and, per window, its
+    median. `table` is where the rows are counted (the stack's floor writes
+    `bench_cases`)."""
     plans = [Plan("intake", port, n, seconds, timeout=timeout, max_requests=max_requests,
                   seed=i + 1) for i, n in enumerate(split(clients, CLIENT_PROCESSES))]
-    before = db.case_count(dsn)
+    before = db.case_count(dsn, table)
     load = Load(plans)
     counts: list[int] = []
     stop = threading.Event()
@@ -27,9 +30,9 @@ def run_intake(dsn: str, port: int, clients: int, seconds: float, *, window: flo
     def poll() -> None:  # committed cases at each window's edge
         while time.time() < load.start_at:
             time.sleep(0.01)
-        counts.append(db.max_case_id(dsn))
+        counts.append(db.max_case_id(dsn, table))
         while not stop.wait(window - (time.time() - load.start_at) % window):
-            counts.append(db.max_case_id(dsn))
+            counts.append(db.max_case_id(dsn, table))
 
     poller = threading.Thread(target=poll, daemon=True) if window else None
     if poller:
@@ -38,7 +41,7 @@ def run_intake(dsn: str, port: int, clients: int, seconds: float, *, window: flo
     stop.set()
     if poller:
         poller.join()
-    after = db.case_count(dsn)
+    after = db.case_count(dsn, table)
     total = Tally()
     for t in tallies:
         total.merge(t)

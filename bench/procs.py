@@ -99,13 +99,15 @@ class System:
         self.children.append(process)
         return process
 
-    def start_web(self, workers: int, port: int, nice: int = 0) -> subprocess.Popen:
-        """gunicorn with `workers` workers; `nice` (negative: before
-        others, which needs the privilege) is passed to its workers too."""
+    def start_web(self, workers: int, port: int, nice: int = 0,
+                  app: str = "app:create_app()") -> subprocess.Popen:
+        """gunicorn with `workers` workers serving `app` (the stack's floor
+        passes its own); `nice` (negative: before others, which needs the
+        privilege) is passed to its workers too."""
         priority = ["nice", "-n", str(nice)] if nice else []
         process = self.spawn(f"web-w{workers}-{port}", [
             *priority, str(BIN / "gunicorn"), "--no-control-socket", "-w", str(workers),
-            "-b", f"{HOST}:{port}", "--graceful-timeout", "5", "app:create_app()",
+            "-b", f"{HOST}:{port}", "--graceful-timeout", "5", app,
         ])
         deadline = time.monotonic() + 60
         while not _healthy(port):

@@ -160,10 +160,11 @@ def time_page(app, day: date, runs: int) -> list[float]:
     from core.db import db
 
     with app.app_context():
-        user_id = db.session.scalar(sa.select(User.id).where(User.username == "evaluator"))
+        session_id = db.session.scalar(
+            sa.select(User).where(User.username == "evaluator")).get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user_id), True
+        session["_user_id"], session["_fresh"] = session_id, True
     out = []
     for _ in range(runs):
         started = time.perf_counter()

@@ -195,10 +195,10 @@ def _signed_in(app, username: str):
     from core.db import db
 
     with app.app_context():
-        user_id = db.session.scalar(sa.select(User.id).where(User.username == username))
+        session_id = db.session.scalar(sa.select(User).where(User.username == username)).get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user_id), True
+        session["_user_id"], session["_fresh"] = session_id, True
     return client
 
 

@@ -76,8 +76,8 @@ def receive_case(
     record_event(
         case, EventKind.RECEIVED, actor, public=True, data={"channel": channel}
     )
+    dispatch.after_commit_of(case, job_id=dispatch_job_id)  # a new case: no job to look for
     db.session.flush()
-    dispatch.after_commit(case.id, job_id=dispatch_job_id(case.id))
     return case
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from cases.actors import SYSTEM
@@ -32,10 +32,14 @@ def dispatch_job_id(case_id: int) -> str:
 @job("dispatch")
 def dispatch(case_id: int) -> str:
     """Locate the case's address, apply the routing rules, dispatch or queue it."""
-    # The category comes in the same query (routing needs it); only the case
-    # row is locked.
+    # The category and the citizen (its receipt's address) come in the same
+    # query, only the case row locked; the assignments (the dispatch checks
+    # them) right after, before anything changes: read lazily later, they
+    # flushed the located case, two UPDATEs of it instead of one.
     case = db.session.get(
-        Case, case_id, with_for_update={"of": Case}, options=[joinedload(Case.category)]
+        Case, case_id, with_for_update={"of": Case},
+        options=[joinedload(Case.category), joinedload(Case.citizen),
+                 selectinload(Case.assignments)],
     )
     if case is None:
         return f"case {case_id} does not exist"

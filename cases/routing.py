@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import Point, shape
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 
 from cases.models import (
     AddressEntry,
@@ -60,11 +61,16 @@ def locate(address_text: str | None, lat: float | None, long: float | None) -> L
     return Location(community=community, street=community.parent, how=how)
 
 
+def _community(community_id: int) -> OrgUnit | None:
+    # Its street in the same query: routing needs both.
+    return db.session.get(OrgUnit, community_id, options=[joinedload(OrgUnit.parent)])
+
+
 def _community_at(lat: float, long: float) -> OrgUnit | None:
     point = Point(long, lat)  # GeoJSON order: x = longitude
     for community_id, polygon in _directory().boundaries:
         if shapely.covers(polygon, point):
-            return db.session.get(OrgUnit, community_id)
+            return _community(community_id)
     return None
 
 
@@ -75,7 +81,7 @@ def _community_by_text(text: str) -> tuple[OrgUnit | None, str]:
     community_id, _entry_id, how = _match(text)
     if community_id is None:
         return None, how
-    return db.session.get(OrgUnit, community_id), how
+    return _community(community_id), how
 
 
 def _match(text: str) -> tuple[int | None, int | None, str]:
@@ -207,10 +213,41 @@ def route(category: Category, location: Location) -> Route:
     return Route(location.community, f"rule {rule.id}: community of the address")
 
 
+# A dispatch asks twice (its unit, then the rule's assisting units): the
+# answer is kept for the rest of the transaction, unless the rules change.
+_RULES = "xietong_routing_rules"
+
+
 def most_specific_rule(category: Category | None, location: Location) -> RoutingRule | None:
     if category is None:  # a matter of another kind: no rule routes it
         return None
     areas = [a.id for a in (location.community, location.street) if a is not None]
+    session = db.session()
+    kept = session.info.setdefault(_RULES, {})
+    key = (category.id, tuple(areas))
+    if key in kept and not _rules_changed(session):
+        return kept[key]
+    kept[key] = _most_specific_rule(category, areas)
+    return kept[key]
+
+
+def _rules_changed(session: Session) -> bool:
+    return any(isinstance(o, RoutingRule) for o in (*session.new, *session.dirty, *session.deleted))
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_rules_on_change(session: Session, flush_context, instances) -> None:
+    if _rules_changed(session):
+        session.info.pop(_RULES, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rules(session: Session, *args) -> None:
+    session.info.pop(_RULES, None)
+
+
+def _most_specific_rule(category: Category, areas: list[int]) -> RoutingRule | None:
     rules = db.session.scalars(
         select(RoutingRule)
         .where(

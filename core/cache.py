@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 from sqlalchemy import event
@@ -41,8 +41,12 @@ class ProcessCache(Generic[T]):
 
     def get(self) -> T:
         session = db.session()
-        if session.autoflush:
-            session.flush()  # as a query would: this session's own changes count
+        if session.autoflush and _touched(session, (self,)):
+            # This session's own changes to what is cached count, as they
+            # would for a query. Only those: flushing everything else (the
+            # intake's new case, its event, its citizen) here cost a second
+            # flush per request (`python -m bench.cpu`).
+            session.flush()
         cached = self._cached
         if cached and cached[0] == self._generation and time.monotonic() - cached[1] < self.ttl:
             return cached[2]
@@ -63,9 +67,11 @@ def forget_all() -> None:
         cache.forget()
 
 
-def _touched(session: Session) -> list[ProcessCache]:
+def _touched(session: Session, caches: Iterable[ProcessCache] | None = None
+             ) -> list[ProcessCache]:
     changed = (*session.new, *session.dirty, *session.deleted)
-    return [c for c in _caches if any(isinstance(obj, c.watched) for obj in changed)]
+    return [c for c in (_caches if caches is None else caches)
+            if any(isinstance(obj, c.watched) for obj in changed)]
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:

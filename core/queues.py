@@ -24,6 +24,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.worker import Worker
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from core.db import db
@@ -237,12 +238,30 @@ class job:  # noqa: N801 - used as a decorator, like rq's own
             session = db.session()
             session.connection()  # the jobs belong to this transaction: a rollback drops them
             pending = session.info.setdefault(_PENDING, [])
-            pending.append((self.queue, run, args, job_id, at))
+            pending.append((self.queue, run, args, job_id, at, False))
+
+        def after_commit_of(row: Any, *, job_id: Callable[[int], str],
+                            at: datetime | None = None) -> None:
+            """`after_commit(row.id, job_id=job_id(row.id))` for a row not
+            flushed yet: its id is read once the commit has inserted it, so
+            the caller needs no flush of its own (one flush per transaction
+            instead of one per row that enqueues a job).
+
+            A row this transaction inserts has a new id, so no job can be
+            waiting under its job id: Redis is not asked first (a round trip
+            per intake). Were one there after all (a database restored behind
+            Redis, or the reconciler in the instant after the commit), the
+            jobs are idempotent and the second run changes nothing."""
+            session = db.session()
+            session.connection()
+            fresh = sa_inspect(row).key is None  # not inserted yet
+            session.info.setdefault(_PENDING, []).append((self.queue, run, row, job_id, at, fresh))
 
         def enqueue(*args: Any, job_id: str) -> Job | None:
             enqueue_unless_pending(self.queue, run, *args, job_id=job_id)
 
         run.after_commit = after_commit
+        run.after_commit_of = after_commit_of
         run.enqueue = enqueue
         run.queue_name = self.queue
         return run
@@ -257,14 +276,21 @@ def _enqueue_all_unless_pending(pending: list[tuple]) -> None:
     """
     connection = redis_connection()
     try:
-        existing = Job.fetch_many([item[3] for item in pending], connection=connection)
-        verdicts = _verdicts(connection, existing)
+        # Only jobs that may exist already are looked up (see after_commit_of).
+        checked = [item for item in pending if not item[5]]
+        found_jobs = Job.fetch_many([item[3] for item in checked], connection=connection) \
+            if checked else []
+        known = dict(zip((item[3] for item in checked),
+                         zip(found_jobs, _verdicts(connection, found_jobs), strict=True),
+                         strict=True))
+        existing = [known.get(item[3], (None, None))[0] for item in pending]
+        verdicts = [known.get(item[3], (None, None))[1] for item in pending]
         with connection.pipeline() as pipe:
             # Buffer from the start: RQ's enqueue_at puts the pipeline in
             # immediate mode (WATCH) otherwise, and an enqueue after it then
             # fails, dropping the whole batch.
             pipe.multi()
-            for (queue, func, args, job_id, at), found, verdict in zip(
+            for (queue, func, args, job_id, at, _fresh), found, verdict in zip(
                     pending, existing, verdicts, strict=True):
                 if verdict is Enqueued.PENDING:
                     continue
@@ -283,13 +309,27 @@ def _enqueue_all_unless_pending(pending: list[tuple]) -> None:
                     len(pending), exc)
 
 
+def _with_ids(pending: list[tuple]) -> list[tuple]:
+    """The jobs of `after_commit_of` with their rows' ids, committed by now
+    (the identity survives the commit's expiry: no query)."""
+    out = []
+    for queue, func, args, job_id, at, fresh in pending:
+        if callable(job_id):
+            identity = sa_inspect(args).identity
+            if identity is None:  # never inserted (expunged): nothing to do
+                continue
+            args, job_id = (identity[0],), job_id(identity[0])
+        out.append((queue, func, args, job_id, at, fresh))
+    return out
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    if len(pending) > 1:
+    pending = _with_ids(session.info.pop(_PENDING, []))
+    if len(pending) > 1 or any(item[5] for item in pending):
         _enqueue_all_unless_pending(pending)
         return
-    for queue, func, args, job_id, at in pending:
+    for queue, func, args, job_id, at, _fresh in pending:
         enqueue_unless_pending(queue, func, *args, job_id=job_id, at=at)
 
 

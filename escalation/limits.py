@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cases import kinds
 from cases.kind_registry import PETITION
 from cases.models import Case, Category, Priority
+from core.cache import ProcessCache
 from core.db import db
 from escalation.calendar import WorkingCalendar, parse_hours
 from escalation.models import CalendarOverride, DeadlineKind, LimitUnit, TimeLimit
@@ -66,20 +67,18 @@ class LimitBook:
                 or Limit(*DEFAULTS[(priority, kind)]))
 
 
+# Every assignment reads its limits; the administrators' few rows are read
+# once per process (dropped by a flush of a change here, 60 s elsewhere).
+_book = ProcessCache(LimitBook.load, TimeLimit)
+
+
 def limits_for(category: Category | None, priority: Priority) -> dict[DeadlineKind, Limit]:
-    """Every kind's limit in one query: the category's own rule, else the rule
-    for every category, else the default. A matter without a category (a
-    kind other than petition) takes the rules for every category."""
+    """Every kind's limit: the category's own rule, else the rule for every
+    category, else the default. A matter without a category (a kind other
+    than petition) takes the rules for every category."""
+    book = _book.get()
     category_id = category.id if category is not None else None
-    rows = db.session.scalars(
-        select(TimeLimit).where(
-            TimeLimit.priority == priority,
-            (TimeLimit.category_id == category_id) | TimeLimit.category_id.is_(None),
-        )
-    ).all()
-    rows.sort(key=lambda r: r.category_id is not None)  # the category's own last, so it wins
-    chosen = {row.kind: Limit(row.amount, row.unit) for row in rows}
-    return {kind: chosen.get(kind) or Limit(*DEFAULTS[(priority, kind)]) for kind in DeadlineKind}
+    return {kind: book.limit(category_id, priority, kind) for kind in DeadlineKind}
 
 
 @dataclass(frozen=True)

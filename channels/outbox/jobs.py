@@ -50,8 +50,9 @@ def send_job_id(outbox_id: int, attempt: int) -> str:
 
 
 def put(message: OutboxMessage, *, hold_until: datetime | None = None) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction; its send job
-    is enqueued only once that transaction commits.
+    """Add a message to the outbox in the caller's transaction (inserted at
+    its next flush); its send job is enqueued only once that transaction
+    commits.
 
     `hold_until` (quiet hours) keeps it pending until then: its job is
     scheduled for that time and the reconciler sends it if the job is lost.
@@ -65,10 +66,15 @@ def put(message: OutboxMessage, *, hold_until: datetime | None = None) -> Outbox
     if reason:
         message.status, message.last_error = OutboxStatus.SUPPRESSED, reason
     db.session.add(message)
-    db.session.flush()
+    # Not flushed here: the transaction's next flush inserts it with the
+    # case and its event (a flush per message was a quarter of an intake).
     if not reason:
-        send.after_commit(message.id, job_id=send_job_id(message.id, 0), at=hold_until)
+        send.after_commit_of(message, job_id=_first_send_job_id, at=hold_until)
     return message
+
+
+def _first_send_job_id(outbox_id: int) -> str:
+    return send_job_id(outbox_id, 0)
 
 
 def _claim(outbox_id: int, source: OutboxStatus, target: OutboxStatus, *,

@@ -131,5 +131,15 @@ class SmsOptOut(db.Model):
 
 
 def is_opted_out(phone: str) -> bool:
-    """Whether SMS to this E.164 number is forbidden (the outbox asks this)."""
-    return db.session.get(SmsOptOut, phone) is not None
+    """Whether SMS to this E.164 number is forbidden (the outbox asks this).
+
+    Without an autoflush: the outbox asks while the intake's case and event
+    are pending, and flushing them here cost a flush of its own. A STOP or
+    START of this very transaction still counts (its row is pending or
+    deleted in the session)."""
+    session = db.session()
+    if any(isinstance(o, SmsOptOut) and o.phone == phone for o in session.new):
+        return True
+    with session.no_autoflush:
+        found = session.get(SmsOptOut, phone)
+    return found is not None and found not in session.deleted

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from cases import signals
 from cases.models import CaseEvent
 from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from core.cache import ProcessCache
 from core.clock import now
 from core.db import db
 from core.queues import Reconciled, enqueue_unless_pending, job, reconciled
@@ -63,6 +64,16 @@ def connect() -> None:
     signals.event_recorded.connect(_on_event)
 
 
+def _load_units_with_webhooks() -> frozenset[int]:
+    return frozenset(db.session.scalars(
+        select(Webhook.unit_id).where(Webhook.active.is_(True), Webhook.unit_id.is_not(None))))
+
+
+# Read once per process, not once per event (dropped by a flush of a webhook
+# here; another process's new webhook counts within 60 s).
+_units_with_webhooks = ProcessCache(_load_units_with_webhooks, Webhook)
+
+
 def _on_event(event: CaseEvent) -> None:
     """A delivery for each active webhook of a unit assigned to the case,
     its job queued with the transaction's other jobs (enqueued once it
@@ -74,7 +85,7 @@ def _on_event(event: CaseEvent) -> None:
     case = event.case
     with db.session.no_autoflush:
         unit_ids = {a.unit_id or (a.unit.id if a.unit else None) for a in case.assignments}
-        unit_ids.discard(None)
+        unit_ids &= _units_with_webhooks.get()  # most units have none: no query
         if not unit_ids:
             return
         hooks = db.session.scalars(select(Webhook).where(
