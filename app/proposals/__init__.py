@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from app.auth import roles_required
 from app.proposals import forms
@@ -88,7 +89,7 @@ def session_list():
 @roles_required(*OFFICE)
 def new():
     form = forms.RegisterForm()
-    form.session.choices = [(s.name, s.name) for s in sessions()]
+    form.session.choices = [SelectChoice(s.name, s.name) for s in sessions()]
     if form.validate_on_submit():
         fields = {k: getattr(form, k).data for k in (
             "session", "number", "proposal_type", "title", "description", "proposer_name",
@@ -105,12 +106,12 @@ def new():
 
 
 def _action_forms(proposal: Proposal) -> dict[str, object]:
-    choices = [(u.code, localname(u)) for u in units()]
+    choices = [SelectChoice(u.code, localname(u)) for u in units()]
     assign_form = forms.AssignForm(prefix="assign")
-    assign_form.lead.choices = [("", _("Choose a unit"))] + choices
+    assign_form.lead.choices = [SelectChoice("", _("Choose a unit")), *choices]
     assign_form.joint.choices = choices
     decision_form = forms.DecisionForm(prefix="decide")
-    decision_form.unit.choices = [("", _("No other unit"))] + choices
+    decision_form.unit.choices = [SelectChoice("", _("No other unit")), *choices]
     return {"assign_form": assign_form, "decision_form": decision_form,
             "change_form": forms.ChangeRequestForm(prefix="change"),
             "opinion_form": forms.OpinionForm(prefix="opinion"),

@@ -10,6 +10,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -55,7 +56,7 @@ class SessionForm(FlaskForm):
 class RegisterForm(FlaskForm):
     session = SelectField(_l("Session"), validators=[DataRequired()])
     number = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(min=1)])
-    proposal_type = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in
+    proposal_type = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v) for k, v in
                                                      PROPOSAL_TYPE_LABELS.items()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Content"), validators=[DataRequired()])
@@ -78,9 +79,10 @@ class ChangeRequestForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept: reassign")),
-                                                   ("refuse", _l("Refuse: the assignment stays"))],
-                          validators=[InputRequired()])
+    decision = RadioField(_l("Decision"), choices=[
+        SelectChoice("accept", _l("Accept: reassign")),
+        SelectChoice("refuse", _l("Refuse: the assignment stays"))],
+        validators=[InputRequired()])
     unit = SelectField(_l("New unit"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional()])
 
@@ -90,21 +92,23 @@ class OpinionForm(FlaskForm):
 
 
 class CommunicationForm(FlaskForm):
-    mode = RadioField(_l("How"), choices=[(k.value, v) for k, v in COMMUNICATION_LABELS.items()],
-                      validators=[InputRequired()])
+    mode = RadioField(_l("How"), choices=[
+        SelectChoice(k.value, v) for k, v in COMMUNICATION_LABELS.items()],
+        validators=[InputRequired()])
     note = TextAreaField(_l("What was discussed"), validators=[DataRequired()])
 
 
 class ReplyForm(FlaskForm):
     reply = TextAreaField(_l("Reply to the proposer"), validators=[DataRequired()])
-    grade = RadioField(_l("Grade"), choices=[(k.value, v) for k, v in GRADE_LABELS.items()],
-                       validators=[InputRequired()])
+    grade = RadioField(_l("Grade"), choices=[
+        SelectChoice(k.value, v) for k, v in GRADE_LABELS.items()],
+        validators=[InputRequired()])
     publish = BooleanField(_l("Publish the reply (答复公开)"))
 
 
 class FeedbackForm(FlaskForm):
     feedback = RadioField(_l("Are you satisfied with the reply?"),
-                          choices=[(k.value, v) for k, v in FEEDBACK_LABELS.items()],
+                          choices=[SelectChoice(k.value, v) for k, v in FEEDBACK_LABELS.items()],
                           validators=[InputRequired()])
 
 
