@@ -14,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
+from app.kind_pages import own_page
 from app.register import links as register_links
 from app.workbench import listing
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
 from cases import access, operations
 from cases.errors import CaseError, InvalidRequest
+from cases.kind_registry import OwnStep, kind_label
 from cases.models import Assignment, Attachment, Case, OrgUnit
 from cases.models.users import UNIT_ROLES, Role
 from cases.next_step import next_step
@@ -178,6 +180,11 @@ def perform(case: Case, action: Callable[[Case], object], success: str) -> bool:
     try:
         action(case)
         db.session.commit()
+    except OwnStep as exc:
+        db.session.rollback()
+        flash(_("Not done: a %(kind)s does this by its own step (%(step)s), on its own "
+                "page: %(page)s", kind=kind_label(case.kind), step=exc.step,
+                page=own_page(case)), "error")
     except InvalidRequest as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=exc.message), "error")

@@ -60,3 +60,18 @@ def test_the_case_page_of_a_supervision_item_opens_for_its_unit(client):
     assert item.tracking_number in response.get_data(as_text=True)
     login(client, "supervisor")
     assert client.get(f"/cases/{item.tracking_number}").status_code == 200
+
+
+def test_the_resolve_form_refuses_a_supervision_item_and_points_to_its_page(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    operations.acknowledge(item, user("chengguan"))
+    db.session.commit()
+    login(client, "chengguan")
+    response = client.post(f"/cases/{item.tracking_number}/resolve", data={"reply": "已完成"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "report_completion" in text and f"/supervision/items/{item.id}" in text
+    db.session.refresh(item)
+    assert item.status.value == "acknowledged"
