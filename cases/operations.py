@@ -13,8 +13,8 @@ from cases import collaboration, signals
 from cases.access import require_dispatcher, unit_assignment
 from cases.actors import Actor
 from cases.errors import InvalidRequest, NotAllowed
-from cases.kind_registry import require_shared
 from cases.events import IncomingFile, record_event, store_files
+from cases.kind_registry import require_shared
 from cases.models import (
     Assignment,
     AssignmentRole,

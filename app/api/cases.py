@@ -17,8 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import ApiError, bp
 from app.api.serialize import case_json, case_summary
-from app.kind_pages import own_page
 from app.auth.scope import in_scope, may_read, may_use_cases
+from app.kind_pages import own_page
 from cases import collaboration, kinds, operations, rejection, supervision_items
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.kind_registry import OwnStep

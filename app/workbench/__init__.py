@@ -18,9 +18,9 @@ from app.kind_pages import own_page
 from app.register import links as register_links
 from app.workbench import listing
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
-from cases import access, operations
+from cases import access, kinds, operations
 from cases.errors import CaseError, InvalidRequest
-from cases.kind_registry import OwnStep, kind_label
+from cases.kind_registry import OwnStep, deadline_kinds, kind_label
 from cases.models import Assignment, Attachment, Case, OrgUnit
 from cases.models.users import UNIT_ROLES, Role
 from cases.next_step import next_step
@@ -110,6 +110,10 @@ def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
         "forms": unit_forms(),
         "dispatch_form": dispatch_form,
         "supervision": case_panel(case, posted.get("reverse_form")),
+        # What the matter's kind has: its deadlines, its own steps and page.
+        "matter_kind": kinds.get(case.kind or kinds.PETITION),
+        "deadline_kinds": deadline_kinds(case),
+        "own_page": own_page(case),
         "refer_reason": None,  # the referral's reason as posted, when it was refused
         **collaboration,
         **merging.page_context(case),

@@ -46,7 +46,8 @@ SUPERVISION = register(Kind(
     citizen_facing=False,
     # evaluation/supervision_measures.py, per lead unit
     # Completion only with every milestone done; closing only by verification.
-    own_steps={"resolve": "report_completion", "close": "verify", "record_contact": "report_progress"},
+    own_steps={"resolve": "report_completion", "close": "verify",
+               "record_contact": "report_progress"},
     deadlines=frozenset({"acknowledge", "resolve"}),  # no citizen to contact
     measures=("milestones_on_time", "reports_on_time", "red_light_days", "items_closed"),
 ))

@@ -75,3 +75,16 @@ def test_the_resolve_form_refuses_a_supervision_item_and_points_to_its_page(clie
     assert "report_completion" in text and f"/supervision/items/{item.id}" in text
     db.session.refresh(item)
     assert item.status.value == "acknowledged"
+
+
+def test_the_case_page_of_a_supervision_item_shows_no_contact_deadline(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    operations.acknowledge(item, user("chengguan"))
+    db.session.commit()
+    login(client, "chengguan")
+    page = parse(client.get(f"/cases/{item.tracking_number}"))
+    headers = [th.text() for th in page.find("table", id="assignments").find_all("th")]
+    assert "联系时限" not in " ".join(headers) and len(headers) == 5
+    assert page.find("button", id="contact") is None
