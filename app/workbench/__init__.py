@@ -106,7 +106,7 @@ def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
         "case": case,
         "mine": mine,
         "update_form": UpdateForm(formdata=None),
-        "resolve_form": ResolveForm(formdata=None),
+        "resolve_form": resolve_form_for(case, posted=False),
         "forms": unit_forms(),
         "dispatch_form": dispatch_form,
         "supervision": case_panel(case, posted.get("reverse_form")),
@@ -255,18 +255,30 @@ def update(tracking_number: str):
     )
 
 
+def resolve_form_for(case: Case, posted: bool = True) -> ResolveForm:
+    """The resolve form, its text named as the matter's kind names it (a
+    document's 办理结果, not a reply to a citizen it does not have)."""
+    form = ResolveForm() if posted else ResolveForm(formdata=None)
+    label = kinds.get(case.kind or kinds.PETITION).reply_label
+    if label is not None:
+        form.reply.label.text = str(label)
+    return form
+
+
 @bp.post("/cases/<tracking_number>/resolve")
 @roles_required(*UNIT_ROLES)
 def resolve(tracking_number: str):
-    readable_case(tracking_number)
-    form = ResolveForm()
+    case = readable_case(tracking_number)
+    form = resolve_form_for(case)
     if not form.validate_on_submit():
-        return invalid(tracking_number, _("Write the reply to the citizen before resolving."),
-                       resolve_form=form)
+        return invalid(tracking_number, _("Write the %(what)s before resolving.",
+                                          what=form.reply.label.text), resolve_form=form)
+    done = (_("Resolved. The citizen can now read your reply.") if case.is_citizen_facing
+            else _("Resolved: %(what)s sent.", what=form.reply.label.text))
     return _act(
         tracking_number,
         lambda case: operations.resolve(case, current_user, form.reply.data),
-        _("Resolved. The citizen can now read your reply."),
+        done,
         resolve_form=form,
     )
 

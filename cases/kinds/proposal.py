@@ -60,6 +60,7 @@ PROPOSAL = register(Kind(
                "record_contact": "record_communication", "transfer": "decide_change"},
     # Only the reply's (and a joint unit's opinion's) deadline: nobody is
     # chased to sign for it or to call within hours.
+    reply_label=_l("Reply to the proposer"),
     deadlines=frozenset({"resolve"}),
     measures=("proposal_replies_on_time", "proposal_communicated_first",
               "proposal_satisfaction", "proposal_grade_a_share", "proposal_redo_count"),

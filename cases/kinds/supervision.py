@@ -48,6 +48,7 @@ SUPERVISION = register(Kind(
     # Completion only with every milestone done; closing only by verification.
     own_steps={"resolve": "report_completion", "close": "verify",
                "record_contact": "report_progress"},
+    reply_label=_l("Completion report"),
     deadlines=frozenset({"acknowledge", "resolve"}),  # no citizen to contact
     measures=("milestones_on_time", "reports_on_time", "red_light_days", "items_closed"),
 ))
