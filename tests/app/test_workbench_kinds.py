@@ -119,5 +119,6 @@ def test_a_supervision_item_s_page_sends_the_completion_report_to_its_own_page(c
     page = parse(client.get(f"/cases/{item.tracking_number}"))
     assert page.find("button", id="resolve") is None
     own = page.find("p", id="resolve-own-step")
-    assert "办结报告" in own.text() and own.find("a").attrs["href"] == f"/supervision/items/{item.id}"
+    assert "办结报告" in own.text()
+    assert own.find("a").attrs["href"] == f"/supervision/items/{item.id}"
 
