@@ -152,7 +152,7 @@ def close_document(case: Case, actor: Actor, result: str) -> DocumentHandling:
     if case.status is not CaseStatus.RESOLVED:
         raise InvalidRequest("case", "the lead unit reports its handling before it is closed")
     row.result = result
-    operations.close(case, actor, result)
+    operations.close(case, actor, result, own_step="close_document")
     return row
 
 

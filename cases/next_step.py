@@ -12,6 +12,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 
 from cases.collaboration import pending_assists
+from cases.kind_registry import deadline_kinds
 from cases.models import Assignment, AssignmentStatus
 from cases.states import CaseStatus
 
@@ -50,8 +51,8 @@ def next_step(assignment: Assignment) -> NextStep:
         return NextStep.SIGN
     if case.status is CaseStatus.AWAITING_INFO:
         return NextStep.WAIT_FOR_CITIZEN
-    if assignment.contacted_at is None:
-        return NextStep.CONTACT
+    if assignment.contacted_at is None and "contact" in deadline_kinds(case):
+        return NextStep.CONTACT  # only a kind with a citizen to contact
     if not assignment.is_lead:
         return NextStep.REPLY
     if pending_assists(case):

@@ -14,6 +14,7 @@ from cases.access import require_dispatcher, unit_assignment
 from cases.actors import Actor
 from cases.errors import InvalidRequest, NotAllowed
 from cases.events import IncomingFile, record_event, store_files
+from cases.kind_registry import require_shared
 from cases.models import (
     Assignment,
     AssignmentRole,
@@ -124,8 +125,11 @@ def add_update(case: Case, actor: Actor, text: str, *, public: bool) -> CaseEven
     return event
 
 
-def resolve(case: Case, actor: Actor, reply: str) -> Assignment:
-    """Resolve (办结): the lead unit reports the outcome with a reply to the citizen."""
+def resolve(case: Case, actor: Actor, reply: str, *, own_step: str | None = None) -> Assignment:
+    """Resolve (办结): the lead unit reports the outcome with a reply to the citizen.
+    A kind that resolves through its own step (Kind.own_steps) calls this from
+    that step, naming it; anyone else is refused (OwnStep)."""
+    require_shared(case, "resolve", own_step)
     assignment = unit_assignment(case, actor)
     if not assignment.is_lead:
         raise NotAllowed("only the lead unit resolves a case")
@@ -146,6 +150,7 @@ def resolve(case: Case, actor: Actor, reply: str) -> Assignment:
 
 def record_contact(case: Case, actor: Actor, note: str | None = None) -> Assignment:
     """Contact (联系诉求人): the unit reached the citizen; this is the response."""
+    require_shared(case, "record_contact")
     assignment = unit_assignment(case, actor)
     if assignment.status is AssignmentStatus.ASSIGNED:
         raise InvalidRequest("assignment", "sign for the case before recording contact")
@@ -189,6 +194,7 @@ def supply_information(case: Case, actor: Actor, text: str) -> None:
 
 def transfer(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assignment:
     """Transfer (转办): a dispatcher or supervisor moves the lead to another unit."""
+    require_shared(case, "transfer")
     require_dispatcher(actor)
     lead = case.lead_assignment
     if lead is None:
@@ -214,8 +220,10 @@ def transfer(case: Case, actor: Actor, unit: OrgUnit, reason: str) -> Assignment
     return assignment
 
 
-def close(case: Case, actor: Actor, reason: str) -> None:
-    """Close (结案): the final state, after the callback or its timeout."""
+def close(case: Case, actor: Actor, reason: str, *, own_step: str | None = None) -> None:
+    """Close (结案): the final state, after the callback or its timeout (or
+    the kind's own closing step, which names itself)."""
+    require_shared(case, "close", own_step)
     require_dispatcher(actor)
     transition(case, CaseStatus.CLOSED)
     case.closed_at = now()

@@ -169,7 +169,7 @@ def report_completion(case: Case, actor: Actor, text: str) -> None:
     open_ones = [m.name for m in item.milestones if m.done_at is None]
     if open_ones:
         raise InvalidRequest("milestones", "not done yet: " + "、".join(open_ones))
-    operations.resolve(case, actor, text)
+    operations.resolve(case, actor, text, own_step="report_completion")
 
 
 def verify(case: Case, actor: Actor, note: str) -> None:
@@ -177,7 +177,7 @@ def verify(case: Case, actor: Actor, note: str) -> None:
     require_office(actor)
     if case.status is not CaseStatus.RESOLVED:
         raise InvalidRequest("case", "has no completion report to verify")
-    operations.close(case, actor, note or "")
+    operations.close(case, actor, note or "", own_step="verify")
 
 
 def send_back(case: Case, actor: Actor, reason: str) -> None:

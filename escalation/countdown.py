@@ -35,11 +35,15 @@ LONGEST_WALK = timedelta(days=366)
 
 
 def next_due() -> sa.ColumnElement:
-    """The next owed deadline of an assignment, as an SQL expression (NULL once resolved)."""
+    """The next owed deadline of an assignment, as an SQL expression (NULL once
+    resolved). A deadline the matter's kind does not have (NULL: a supervision
+    item's contact, a proposal's signing) is skipped."""
     return sa.case(
         (Assignment.status == AssignmentStatus.RESOLVED, sa.null()),
-        (Assignment.status == AssignmentStatus.ASSIGNED, Assignment.acknowledge_due),
-        (Assignment.contacted_at.is_(None), Assignment.contact_due),
+        (sa.and_(Assignment.status == AssignmentStatus.ASSIGNED,
+                 Assignment.acknowledge_due.is_not(None)), Assignment.acknowledge_due),
+        (sa.and_(Assignment.contacted_at.is_(None), Assignment.contact_due.is_not(None)),
+         Assignment.contact_due),
         else_=Assignment.resolve_due,
     )
 
@@ -48,9 +52,9 @@ def owed(assignment: Assignment) -> DeadlineKind | None:
     """The deadline next_due() picks, for one assignment."""
     if assignment.status is AssignmentStatus.RESOLVED:
         return None
-    if assignment.status is AssignmentStatus.ASSIGNED:
+    if assignment.status is AssignmentStatus.ASSIGNED and assignment.acknowledge_due is not None:
         return DeadlineKind.ACKNOWLEDGE
-    if assignment.contacted_at is None:
+    if assignment.contacted_at is None and assignment.contact_due is not None:
         return DeadlineKind.CONTACT
     return DeadlineKind.RESOLVE
 

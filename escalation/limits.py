@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from cases import kinds
-from cases.kind_registry import PETITION
+from cases.kind_registry import PETITION, deadline_kinds
 from cases.models import Case, Category, Priority
 from core.cache import ProcessCache
 from core.db import db
@@ -106,13 +106,16 @@ def limits_of(case: Case) -> dict[DeadlineKind, Limit]:
     """The limits of one matter's assignments: its category's (limits_for),
     with the resolve limit its kind declares for it (`Kind.resolve_limit`,
     e.g. a document's by its urgency) in place of the category's. Petitions
-    keep their category limits."""
+    keep their category limits. Only the deadline kinds the matter's kind
+    declares (`Kind.deadlines`) are there: a kind without citizens has no
+    contact deadline, a proposal only its reply's."""
     limits = limits_for(case.category, case.priority)
     if case.kind and case.kind != PETITION:
         declared = kinds.get(case.kind).resolve_limit(case)
         if declared is not None:
             limits[DeadlineKind.RESOLVE] = from_declared(declared)
-    return limits
+    wanted = deadline_kinds(case)
+    return {kind: limit for kind, limit in limits.items() if kind.value in wanted}
 
 
 def current_calendar() -> WorkingCalendar:

@@ -4,8 +4,9 @@ The assignment_made receiver of escalation/deadlines.py gives every new
 assignment the category defaults; for a proposal this receiver (connected
 after it) puts the proposal's limits in their place: the lead replies within
 the session's months (3 by default) of the 交办, a joint unit sends its
-opinion within 1 month, and nobody is chased to sign for it or to call
-within hours. The 交办 also opens the 5 working days in which a unit may ask
+opinion within 1 month (the kind declares no acknowledge or contact
+deadline, Kind.deadlines: nobody is chased to sign for it or to call
+within hours). The 交办 also opens the 5 working days in which a unit may ask
 for another assignment. "Not satisfied" gives the lead 1 month for its
 second reply.
 """
@@ -20,9 +21,8 @@ from cases.proposals.months import add_months
 from cases.proposals.registration import proposal_for
 from cases.proposals.signals import proposal_reopened
 from core.clock import now
-from escalation.deadlines import cancel, move_resolve_deadline
+from escalation.deadlines import move_resolve_deadline
 from escalation.limits import current_calendar
-from escalation.models import DeadlineKind
 
 PROPOSAL = "proposal"
 
@@ -36,8 +36,6 @@ def _assigned(assignment: Assignment, **_) -> None:
     if case.kind != PROPOSAL:
         return
     proposal = proposal_for(case)
-    cancel(assignment, "proposal", {DeadlineKind.ACKNOWLEDGE, DeadlineKind.CONTACT})
-    assignment.acknowledge_due = assignment.contact_due = None
     months = proposal.session.reply_months if assignment.is_lead else _limit("joint_opinion")
     move_resolve_deadline(assignment, add_months(assignment.assigned_at, months))
     if assignment.is_lead:

@@ -35,10 +35,9 @@ from core.clock import SHANGHAI, now
 from core.db import db
 from core.queues import job
 from escalation.calendar import WorkingCalendar
-from escalation.deadlines import cancel, move_resolve_deadline
+from escalation.deadlines import move_resolve_deadline
 from escalation.jobs import LEVEL_NOTES
 from escalation.limits import current_calendar
-from escalation.models import DeadlineKind
 
 SOON_WORKING_DAYS = 5
 LEVEL_AFTER_WORKING_DAYS = {2: 1, 3: 5}  # red this long: the next escalation level
@@ -62,11 +61,10 @@ def end_of(day: date, calendar: WorkingCalendar) -> datetime:
 
 def dispatch_item(case: Case, actor: Actor, unit: OrgUnit, reason: str = "") -> Assignment:
     """Assign the item to its lead unit (交办): the shared dispatch, then its
-    resolve deadline is the item's deadline; there is no citizen to contact."""
+    resolve deadline is the item's deadline (there is no contact deadline:
+    the kind declares none, Kind.deadlines)."""
     item = db.session.get(SupervisionItem, case.id)
     assignment = operations.dispatch_case(case, actor, unit, reason)
-    cancel(assignment, "met", {DeadlineKind.CONTACT})
-    assignment.contact_due = None
     calendar = current_calendar()
     move_resolve_deadline(assignment, end_of(item.deadline, calendar))
     refresh(item, calendar)

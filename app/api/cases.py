@@ -18,8 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api import ApiError, bp
 from app.api.serialize import case_json, case_summary
 from app.auth.scope import in_scope, may_read, may_use_cases
+from app.kind_pages import own_page
 from cases import collaboration, kinds, operations, rejection, supervision_items
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
+from cases.kind_registry import OwnStep
 from cases.matters import create_matter, may_create
 from cases.models import Assignment, Case, OrgUnit
 from cases.models.assignment import ReturnReason
@@ -207,6 +209,10 @@ def _act(tracking_number: str, action: Callable[[Case], object]):
     except IllegalTransition as exc:
         db.session.rollback()
         raise ApiError(409, "illegal_transition", str(exc)) from None
+    except OwnStep as exc:
+        db.session.rollback()
+        raise ApiError(409, "own_step", exc.message, field=exc.field, step=exc.step,
+                       page=own_page(case)) from None
     except InvalidRequest as exc:
         db.session.rollback()
         raise ApiError(409, "refused", exc.message, field=exc.field) from None

@@ -29,7 +29,9 @@ def _json(schema: dict, description: str) -> dict:
 def _errors(*codes: int) -> dict:
     texts = {400: "Invalid parameter or body", 401: "Missing, unknown or revoked token",
              403: "Not allowed for this user", 404: "No such case in the user's scope",
-             409: "Refused in the case's current state (the reason is in message)"}
+             409: "Refused in the case's current state (the reason is in message); "
+                  "error own_step: the matter's kind does this by its own step (step), "
+                  "on its own page (page) and API"}
     return {str(c): _json(_ref("Error"), texts[c]) for c in codes}
 
 

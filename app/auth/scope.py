@@ -6,10 +6,12 @@ REST API, so the workbench, the evaluation pages and /api/v1 never disagree.
 - Unit staff read the cases their unit has (or had) an assignment on.
 - A unit head reads those of their unit and of every unit below it in the
   org tree (a street's head also reads its communities' cases).
-- The operator and the evaluator read no case through the workbench or the
-  API. Their own pages have their own, narrower reasons to show a case: the
-  console reads any case to a caller; the evaluation pages list the cases
-  behind a figure of a unit the evaluator may see.
+- The evaluator reads every matter of every kind, read-only (`reads_every_matter`):
+  the evaluation office follows a figure to the matters behind it, and each
+  kind's own page asks this rule too. It acts on none (the operations and
+  the roles of the POST endpoints say so) and has no workbench list or API.
+- The operator reads no case through the workbench or the API: the console
+  reads any case to a caller.
 
 Reading is not doing. A head reads a sub-unit's case but acts on it only as
 their own unit: the operations (cases.access.unit_assignment and the
@@ -63,8 +65,20 @@ def _units_below(unit_id: int) -> set[int]:
     return ids
 
 
+# Roles that read every matter without working any (the evaluation office).
+READ_ONLY_EVERYWHERE = frozenset({Role.EVALUATOR})
+
+
+def reads_every_matter(user: User) -> bool:
+    """Does the user read every matter of every kind (the district-wide roles
+    and, read-only, the evaluator)? The one rule every kind's pages ask."""
+    return user.district_wide or user.role in READ_ONLY_EVERYWHERE
+
+
 def may_read(user: User, case: Case) -> bool:
     """May this user read this case (its page, attachments, API record)?"""
+    if user.role in READ_ONLY_EVERYWHERE:
+        return True
     ids = unit_ids(user)
     return ids is None or any(a.unit_id in ids for a in case.assignments)
 

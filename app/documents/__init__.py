@@ -32,7 +32,7 @@ def _signed_in():
 
 
 def sees_all() -> bool:
-    return current_user.district_wide or documents.is_leader(current_user)
+    return scope.reads_every_matter(current_user) or documents.is_leader(current_user)
 
 
 def may_read(case: Case) -> bool:

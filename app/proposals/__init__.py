@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from app.auth import roles_required
+from app.auth import roles_required, scope
 from app.proposals import forms
 from cases.errors import CaseError, InvalidRequest
 from cases.models import Assignment, Case, OrgUnit, UnitKind
@@ -51,7 +51,7 @@ def visible(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         abort(404)
-    if not current_user.district_wide and not any(
+    if not scope.reads_every_matter(current_user) and not any(
             a.active and a.unit_id == current_user.unit_id for a in proposal.case.assignments):
         abort(404)
     return proposal
@@ -122,7 +122,7 @@ def _action_forms(proposal: Proposal) -> dict[str, object]:
 
 
 @bp.get("/<int:proposal_id>")
-@roles_required(*STAFF)
+@roles_required(*STAFF, *scope.READ_ONLY_EVERYWHERE)  # the evaluator reads, read-only
 def show(proposal_id: int):
     return _page(visible(proposal_id))
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth import roles_required
-from app.auth.scope import may_read, may_use_cases
+from app.auth.scope import may_read, may_use_cases, reads_every_matter
 from app.supervision_items import forms
 from app.workbench import REFUSED, perform
 from cases import supervision_items as items
@@ -137,10 +137,10 @@ def register():
     return redirect(url_for("supervision_items.detail", case_id=item.case_id))
 
 
-def readable_item(case_id: int) -> SupervisionItem:
+def readable_item(case_id: int, acting: bool = True) -> SupervisionItem:
     """The item, for the office or whoever may read its case (a unit assigned
-    to it, its head); 403 for anyone else."""
-    office = current_user.role in OFFICE
+    to it, its head; to read, not `acting`, the evaluator too); 403 for anyone else."""
+    office = current_user.role in OFFICE or (not acting and reads_every_matter(current_user))
     if not office and not may_use_cases(current_user):  # the role, before the row
         abort(403)
     item = db.session.get(SupervisionItem, case_id)
@@ -179,7 +179,7 @@ def render_item(item: SupervisionItem, status_code: int = 200, **posted: FlaskFo
 @bp.get("/<int:case_id>")
 @login_required
 def detail(case_id: int):
-    return render_item(readable_item(case_id))
+    return render_item(readable_item(case_id, acting=False))
 
 
 def act(case_id: int, form_name: str, form: FlaskForm,

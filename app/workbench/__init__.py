@@ -14,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import roles_required, scope
+from app.kind_pages import own_page
 from app.register import links as register_links
 from app.workbench import listing
 from app.workbench.forms import DispatchForm, ResolveForm, UpdateForm, unit_forms
-from cases import access, operations
+from cases import access, kinds, operations
 from cases.errors import CaseError, InvalidRequest
+from cases.kind_registry import OwnStep, deadline_kinds, kind_label
 from cases.models import Assignment, Attachment, Case, OrgUnit
 from cases.models.users import UNIT_ROLES, Role
 from cases.next_step import next_step
@@ -104,10 +106,14 @@ def render_case(case: Case, status: int = 200, **posted: FlaskForm | str):
         "case": case,
         "mine": mine,
         "update_form": UpdateForm(formdata=None),
-        "resolve_form": ResolveForm(formdata=None),
+        "resolve_form": resolve_form_for(case, posted=False),
         "forms": unit_forms(),
         "dispatch_form": dispatch_form,
         "supervision": case_panel(case, posted.get("reverse_form")),
+        # What the matter's kind has: its deadlines, its own steps and page.
+        "matter_kind": kinds.get(case.kind or kinds.PETITION),
+        "deadline_kinds": deadline_kinds(case),
+        "own_page": own_page(case),
         "refer_reason": None,  # the referral's reason as posted, when it was refused
         **collaboration,
         **merging.page_context(case),
@@ -178,6 +184,11 @@ def perform(case: Case, action: Callable[[Case], object], success: str) -> bool:
     try:
         action(case)
         db.session.commit()
+    except OwnStep as exc:
+        db.session.rollback()
+        flash(_("Not done: a %(kind)s does this by its own step (%(step)s), on its own "
+                "page: %(page)s", kind=kind_label(case.kind), step=exc.step,
+                page=own_page(case)), "error")
     except InvalidRequest as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=exc.message), "error")
@@ -244,18 +255,30 @@ def update(tracking_number: str):
     )
 
 
+def resolve_form_for(case: Case, posted: bool = True) -> ResolveForm:
+    """The resolve form, its text named as the matter's kind names it (a
+    document's 办理结果, not a reply to a citizen it does not have)."""
+    form = ResolveForm() if posted else ResolveForm(formdata=None)
+    label = kinds.get(case.kind or kinds.PETITION).reply_label
+    if label is not None:
+        form.reply.label.text = str(label)
+    return form
+
+
 @bp.post("/cases/<tracking_number>/resolve")
 @roles_required(*UNIT_ROLES)
 def resolve(tracking_number: str):
-    readable_case(tracking_number)
-    form = ResolveForm()
+    case = readable_case(tracking_number)
+    form = resolve_form_for(case)
     if not form.validate_on_submit():
-        return invalid(tracking_number, _("Write the reply to the citizen before resolving."),
-                       resolve_form=form)
+        return invalid(tracking_number, _("Write the %(what)s before resolving.",
+                                          what=form.reply.label.text), resolve_form=form)
+    done = (_("Resolved. The citizen can now read your reply.") if case.is_citizen_facing
+            else _("Resolved: %(what)s sent.", what=form.reply.label.text))
     return _act(
         tracking_number,
         lambda case: operations.resolve(case, current_user, form.reply.data),
-        _("Resolved. The citizen can now read your reply."),
+        done,
         resolve_form=form,
     )
 

@@ -67,6 +67,17 @@ class Kind:
       security level); raises InvalidRequest naming the field.
     - `resolve_rule`: the resolve limit of one matter (`resolve_limit`),
       read by escalation when a unit is assigned; None: the category's.
+    - `own_steps`: the shared actions (`cases.kind_registry.SHARED_ACTIONS`)
+      this kind does through a step of its own, action -> step name (a
+      supervision item is resolved by `report_completion`). The shared
+      operation refuses them (`OwnStep`) unless that step calls it, so no
+      generic page or API moves a matter past its own rules.
+    - `reply_label`: what the lead's resolving text is to a reader (the
+      shared case page's resolve form): a petition's reply to the citizen,
+      a document's 办理结果, a supervision item's 办结报告, a proposal's 答复.
+    - `deadlines`: the deadline kinds (`escalation.models.DeadlineKind`
+      values) its assignments have; a kind without citizens has no contact
+      deadline.
     """
 
     name: str
@@ -81,6 +92,9 @@ class Kind:
     measures: tuple[str, ...] = ()
     check: Callable[[dict[str, Any]], None] | None = None
     resolve_rule: Callable[[Any], Limit | None] | None = None
+    own_steps: Mapping[str, str] = field(default_factory=dict)
+    deadlines: frozenset[str] = frozenset({"acknowledge", "contact", "resolve"})
+    reply_label: Any = None  # None: the petition's "Reply to the citizen"
 
     def resolve_limit(self, case: Any) -> Limit | None:
         """The limit of the resolve deadline this kind sets for one matter

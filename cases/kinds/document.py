@@ -72,5 +72,9 @@ DOCUMENT = register(Kind(
     citizen_facing=False,
     measures=DOCUMENT_MEASURES,
     check=_non_classified,
+    # The lead's report is the shared resolve; the office closes with the result.
+    own_steps={"close": "close_document"},
+    reply_label=_l("Result of the handling"),
+    deadlines=frozenset({"acknowledge", "resolve"}),  # no citizen to contact
     resolve_rule=_by_urgency,
 ))

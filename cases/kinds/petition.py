@@ -23,4 +23,5 @@ PETITION = register(Kind(
     creators=frozenset(),
     citizen_facing=True,
     measures=(),
+    reply_label=_l("Reply to the citizen"),
 ))

@@ -54,6 +54,14 @@ PROPOSAL = register(Kind(
     ),
     creators=frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     citizen_facing=False,
+    # The reply needs the communication and the joint opinions; it closes by
+    # the proposer's feedback; another lead only by a change request.
+    own_steps={"resolve": "reply", "close": "give_feedback",
+               "record_contact": "record_communication", "transfer": "decide_change"},
+    # Only the reply's (and a joint unit's opinion's) deadline: nobody is
+    # chased to sign for it or to call within hours.
+    reply_label=_l("Reply to the proposer"),
+    deadlines=frozenset({"resolve"}),
     measures=("proposal_replies_on_time", "proposal_communicated_first",
               "proposal_satisfaction", "proposal_grade_a_share", "proposal_redo_count"),
 ))

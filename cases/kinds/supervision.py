@@ -45,5 +45,10 @@ SUPERVISION = register(Kind(
     creators=frozenset({Role.SUPERVISOR, Role.ADMIN}),
     citizen_facing=False,
     # evaluation/supervision_measures.py, per lead unit
+    # Completion only with every milestone done; closing only by verification.
+    own_steps={"resolve": "report_completion", "close": "verify",
+               "record_contact": "report_progress"},
+    reply_label=_l("Completion report"),
+    deadlines=frozenset({"acknowledge", "resolve"}),  # no citizen to contact
     measures=("milestones_on_time", "reports_on_time", "red_light_days", "items_closed"),
 ))

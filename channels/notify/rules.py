@@ -6,7 +6,11 @@ for everyone. The email channel sends its own acknowledgement
 (channels/email/acknowledge.py) and the SMS webhook replies with the
 tracking number, so email and SMS cases get no second receipt here. Staff
 hear of new assignments, reminders and escalations by email or SMS when
-they chose one (StaffPreference); the workbench shows them anyway.
+they chose one (StaffPreference); the workbench shows them anyway. That is
+every kind's: a supervision item's milestone reminders and red-light
+escalations and the office's chasing of a document are REMINDER and
+ESCALATED events on the lead unit like a petition's timers, and reach its
+staff by the same path (notify_staff_of_timers).
 
 Each message is an outbox row in the transaction of the event that caused
 it; the unique (case, event, recipient, channel) makes a second run a no-op.
@@ -15,7 +19,7 @@ it; the unique (case, event, recipient, channel) makes a second run a no-op.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -37,6 +41,8 @@ from channels.outbox.models import OutboxMessage
 from core.clock import local, now
 from core.db import db
 from core.queues import job
+from escalation.limits import current_calendar
+from escalation.supervision_items import end_of
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +191,19 @@ def _on_assignment(assignment: Assignment) -> None:
               purpose=STAFF_PREFIX + "assigned")
 
 
+def _due(event: CaseEvent) -> datetime | None:
+    """The deadline a reminder or an escalation is about: a timer's deadline;
+    a supervision item's milestone (its day's close of work); otherwise (the
+    office chasing a document) the lead's resolve deadline."""
+    data = event.data or {}
+    if data.get("deadline_at"):
+        return datetime.fromisoformat(data["deadline_at"])
+    if data.get("due_on"):
+        return end_of(date.fromisoformat(data["due_on"]), current_calendar())
+    lead = event.case.lead_assignment
+    return lead.resolve_due if lead is not None else None
+
+
 @job("notify")
 def notify_staff_of_timers(window_hours: int = 24) -> int:
     """Reminders and escalations are written in bulk by the escalation sweep,
@@ -205,9 +224,7 @@ def notify_staff_of_timers(window_hours: int = 24) -> int:
     for event in events:
         key = "reminder" if event.kind is EventKind.REMINDER else "escalated"
         level = int(event.data.get("level") or 0)
-        due = event.data.get("deadline_at")
-        values = _staff_values(event.case, _unit(event),
-                               datetime.fromisoformat(due) if due else None, level)
+        values = _staff_values(event.case, _unit(event), _due(event), level)
         for pref in staff_preferences(event.actor_unit_id, supervisors=level >= 2):
             try:
                 with db.session.begin_nested():

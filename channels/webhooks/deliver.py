@@ -21,6 +21,7 @@ import requests
 from sqlalchemy import or_, select
 
 from cases import signals
+from cases.kind_registry import PETITION
 from cases.models import CaseEvent
 from channels.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from core.cache import ProcessCache
@@ -117,7 +118,10 @@ def payload(delivery: WebhookDelivery) -> dict:
         "unit": delivery.webhook.unit.code,
         "event": {"id": e.id, "kind": e.kind.value, "at": iso(e.at), "public": e.public,
                   "message": e.message, "data": e.data or {}},
-        "case": {"tracking_number": case.tracking_number, "status": case.status.value,
+        # Every kind of matter a unit owes reaches its system (DESIGN: departments'
+        # systems want every matter they owe); `kind` says which it is.
+        "case": {"tracking_number": case.tracking_number, "kind": case.kind or PETITION,
+                 "status": case.status.value,
                  "lead_unit": lead.unit.code if lead else None,
                  "url": f"/api/v1/cases/{case.tracking_number}"},
     }

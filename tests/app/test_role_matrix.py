@@ -51,6 +51,8 @@ UNIT = frozenset(UNIT_ROLES)
 DISTRICT = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 READERS = UNIT | DISTRICT
+# Those who read every matter of every kind, the evaluator read-only (app/auth/scope.py).
+ALL_READERS = READERS | {Role.EVALUATOR}
 CALLERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 CONSOLE = frozenset({Role.OPERATOR, Role.ADMIN})
 EVALUATION = frozenset({Role.EVALUATOR, Role.SUPERVISOR, Role.ADMIN})
@@ -134,8 +136,8 @@ ACCESS: dict[str, Access] = {
     "auth.logout": Access(ALL_STAFF),
     "callbacks.preferences": Access(ALL_STAFF),
     "workbench.index": Access(ALL_STAFF),  # the operator and evaluator are sent to their pages
-    "workbench.case_detail": Access(READERS, case="scoped"),
-    "workbench.attachment": Access(READERS, case="scoped"),
+    "workbench.case_detail": Access(ALL_READERS, case="scoped"),
+    "workbench.attachment": Access(ALL_READERS, case="scoped"),
     **{f"workbench.{name}": _unit_action() for name in (
         "acknowledge", "update", "resolve", "return_case", "assist_reply", "assist_request",
         "contact", "ask_information", "information_received", "request_extension")},
@@ -220,7 +222,7 @@ ACCESS: dict[str, Access] = {
         "assist_reply", "extension")},
     # motions and proposals (议案、建议、提案): the office registers, assigns and
     # decides; the units on an assignment act (a missing proposal: 404)
-    "proposals.index": Access(READERS), "proposals.show": Access(READERS),
+    "proposals.index": Access(READERS), "proposals.show": Access(ALL_READERS),
     **{f"proposals.{name}": Access(DISTRICT) for name in (
         "session_list", "new", "assign", "decide_change", "feedback", "publish")},
     **{f"proposals.{name}": Access(READERS) for name in (
@@ -257,8 +259,9 @@ ACCESS: dict[str, Access] = {
     "supervision_items.add_milestone": Access(SUPERVISORS),
     "supervision_items.verify": Access(SUPERVISORS),
     "supervision_items.send_back": Access(SUPERVISORS),
+    "supervision_items.detail": Access(ALL_READERS),
     **{f"supervision_items.{name}": Access(READERS) for name in (
-        "detail", "progress", "milestone_done", "complete")},
+        "progress", "milestone_done", "complete")},
     "api.register_item": Access(SUPERVISORS, api="token"),
     **{f"api.{name}": Access(READERS, case="scoped", api="token") for name in (
         "get_item", "progress", "milestone_done", "completion")},

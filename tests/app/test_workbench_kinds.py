@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cases import operations
+from cases import documents, operations
 from cases.matters import create_matter
 from cases.models import OrgUnit
 from cases.models.users import User
@@ -60,3 +60,65 @@ def test_the_case_page_of_a_supervision_item_opens_for_its_unit(client):
     assert item.tracking_number in response.get_data(as_text=True)
     login(client, "supervisor")
     assert client.get(f"/cases/{item.tracking_number}").status_code == 200
+
+
+def test_the_resolve_form_refuses_a_supervision_item_and_points_to_its_page(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    operations.acknowledge(item, user("chengguan"))
+    db.session.commit()
+    login(client, "chengguan")
+    response = client.post(f"/cases/{item.tracking_number}/resolve", data={"reply": "已完成"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "report_completion" in text and f"/supervision/items/{item.id}" in text
+    db.session.refresh(item)
+    assert item.status.value == "acknowledged"
+
+
+def test_the_case_page_of_a_supervision_item_shows_no_contact_deadline(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    operations.acknowledge(item, user("chengguan"))
+    db.session.commit()
+    login(client, "chengguan")
+    page = parse(client.get(f"/cases/{item.tracking_number}"))
+    headers = [th.text() for th in page.find("table", id="assignments").find_all("th")]
+    assert "联系时限" not in " ".join(headers) and len(headers) == 5
+    assert page.find("button", id="contact") is None
+
+
+def test_the_case_page_names_the_lead_s_text_as_the_kind_does(client, clock):
+    doc = documents.register_document(
+        {"title": "通知", "document_number": "市府办〔2026〕18号", "issuing_body": "市政府办公厅",
+         "received_on": "2026-11-26"}, user("dispatcher"))
+    documents.propose(doc, user("dispatcher"), "请城管局办理")
+    documents.decide(doc, user("district-leader"), "同意")
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    documents.distribute(doc, user("dispatcher"), unit)
+    operations.acknowledge(doc, user("chengguan"))
+    db.session.commit()
+    login(client, "chengguan")
+    response = client.get(f"/cases/{doc.tracking_number}")
+    text = response.get_data(as_text=True)
+    assert "办理结果" in text and "答复诉求人" not in text
+    assert parse(response).find("button", id="ask-information") is None
+    refused = client.post(f"/cases/{doc.tracking_number}/resolve", data={"reply": ""})
+    assert "请先填写办理结果再办结" in refused.get_data(as_text=True)
+
+
+def test_a_supervision_item_s_page_sends_the_completion_report_to_its_own_page(client):
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    operations.acknowledge(item, user("chengguan"))
+    db.session.commit()
+    login(client, "chengguan")
+    page = parse(client.get(f"/cases/{item.tracking_number}"))
+    assert page.find("button", id="resolve") is None
+    own = page.find("p", id="resolve-own-step")
+    assert "办结报告" in own.text()
+    assert own.find("a").attrs["href"] == f"/supervision/items/{item.id}"
+

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cases import kinds, operations
 from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
+from cases.kind_registry import OwnStep
 from cases.matters import create_matter
 from cases.models import Case, EventKind, OrgUnit
 from cases.models.users import User
@@ -126,9 +127,13 @@ def test_a_supervision_item_is_worked_through_the_shared_operations():
     operations.acknowledge(item, staff)
     with pytest.raises(IllegalTransition):  # no citizen to wait for
         operations.request_information(item, staff, "请补充材料")
-    operations.resolve(item, staff, "已完成签约")
-    operations.close(item, user("supervisor"), "核查属实，销号")
-    assert item.status is S.CLOSED
+    # Completion and closing are its own steps (Kind.own_steps), which keep
+    # its rules; the shared operations refuse them.
+    with pytest.raises(OwnStep):
+        operations.resolve(item, staff, "已完成签约")
+    with pytest.raises(OwnStep):
+        operations.close(item, user("supervisor"), "核查属实，销号")
+    assert item.status is S.ACKNOWLEDGED
 
 
 def test_numbers_are_unique_when_items_are_created_at_once(app, clock):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from cases import events, intake, operations, rejection
+from cases import events, intake, kinds, operations, rejection
 from cases.actors import CITIZEN, SYSTEM
 from cases.models import Case, Category, EventKind, OrgUnit
 from cases.models.users import Role, User
@@ -80,8 +80,11 @@ class History:
         operations.record_contact(case, self.staff(unit_code))
 
     def resolve(self, case: Case, unit_code: str, when: datetime) -> None:
+        """The lead's report; a matter of a kind that reports by its own step
+        (a bare supervision item of the fixture line) is resolved as that step."""
         self.now(when)
-        operations.resolve(case, self.staff(unit_code), "已处理")
+        step = kinds.get(case.kind or kinds.PETITION).own_steps.get("resolve")
+        operations.resolve(case, self.staff(unit_code), "已处理", own_step=step)
 
     def extend(self, case: Case, unit_code: str, asked: datetime, decided: datetime,
                new_due: datetime, approve: bool = True) -> None:

@@ -78,8 +78,10 @@ def test_the_actions_work_on_a_supervision_item(api):
     db.session.commit()
     acked = from_unit.post(f"/cases/{number}/acknowledge")
     assert acked.status_code == 200 and acked.get_json()["case"]["status"] == "acknowledged"
-    resolved = from_unit.post(f"/cases/{number}/resolve", {"reply": "已完成签约"})
-    assert resolved.status_code == 200 and resolved.get_json()["case"]["status"] == "resolved"
+    refused = from_unit.post(f"/cases/{number}/resolve", {"reply": "已完成签约"})
+    assert refused.status_code == 409 and refused.get_json()["step"] == "report_completion"
+    resolved = from_unit.post(f"/cases/{number}/completion", {"text": "已完成签约"})
+    assert resolved.status_code == 200, resolved.get_json()
 
 
 def test_the_openapi_document_declares_each_kinds_create_body(client):

@@ -66,3 +66,14 @@ def test_the_generic_create_gives_a_supervision_item_its_plan(api, clock):
     assert answer.status_code == 201
     item = api("supervisor").get(f"/cases/{NUMBER}/supervision").json["item"]
     assert item["deadline"] == "2027-06-30" and item["milestones"] == []
+
+
+def test_the_generic_resolve_does_not_skip_the_milestones(api, clock):
+    office, lead = api("supervisor"), api("fangguan")
+    office.post("/supervision-items", BODY)
+    lead.post(f"/cases/{NUMBER}/progress", {"text": "合同报审"})  # signs for it
+    answer = lead.post(f"/cases/{NUMBER}/resolve", {"reply": "已完成"})
+    assert answer.status_code == 409, answer.json
+    assert answer.json["error"] == "own_step" and answer.json["step"] == "report_completion"
+    assert answer.json["page"].startswith("/supervision/items/")
+    assert lead.get(f"/cases/{NUMBER}/supervision").json["item"]["status"] == "acknowledged"

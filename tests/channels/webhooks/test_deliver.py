@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from cases.matters import create_matter
+from cases.models import OrgUnit
 from cases.models.users import User
-from cases.operations import acknowledge
+from cases.operations import acknowledge, dispatch_case
 from channels.webhooks.deliver import (
     MAX_AGE_SECONDS,
     RETRY_DELAYS,
@@ -173,3 +175,20 @@ def test_a_unit_asked_to_assist_hears_of_it(make_case, work, clock, cli, api):
         assert got["event"]["data"]["unit"] == "water"
     finally:
         water.close()
+
+
+def test_a_unit_s_webhook_gets_every_kind_it_owes_with_the_kind(make_case, work, receiver,
+                                                                 clock):
+    """DESIGN: departments' systems want every matter they owe: a supervision
+    item and a document assigned to 区城管局 reach its webhook, kind named."""
+    from_office = db.session.scalar(select(User).where(User.username == "supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    item = create_matter("supervision", {
+        "title": "项目落地", "description": "跟踪", "source": "investment_project",
+        "deadline": "2027-06-30"}, from_office)
+    dispatch_case(item, from_office, unit, "交办")
+    make_case()  # a petition routed to 区城管局
+    work()
+    kinds = {p["case"]["tracking_number"]: p["case"]["kind"] for p in receiver.accepted}
+    assert kinds[item.tracking_number] == "supervision"
+    assert "petition" in kinds.values()

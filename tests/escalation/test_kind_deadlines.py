@@ -1,0 +1,72 @@
+"""Each kind declares the deadlines its assignments have (Kind.deadlines):
+a petition all three, a supervision item and a document signing and
+resolving (no citizen to contact), a proposal only its reply. No timer
+watches a deadline the kind does not have, and the countdown skips it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cases import documents, operations
+from cases.models import OrgUnit, User
+from cases.proposals import handling
+from cases.proposals.registration import create_session, register_proposal
+from core.db import db
+from escalation.countdown import Clockface, owed
+from escalation.models import DeadlineKind, Timer
+
+D = DeadlineKind
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def unit(code: str) -> OrgUnit:
+    return db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+
+
+def watched(assignment) -> set[DeadlineKind]:
+    return set(db.session.scalars(
+        select(Timer.deadline_kind).where(Timer.assignment_id == assignment.id)))
+
+
+def distributed_document():
+    doc = documents.register_document(
+        {"title": "通知", "document_number": "市府办〔2026〕18号", "issuing_body": "市政府办公厅",
+         "received_on": "2026-11-26"}, user("dispatcher"))
+    documents.propose(doc, user("dispatcher"), "请城管局办理")
+    documents.decide(doc, user("district-leader"), "同意")
+    documents.distribute(doc, user("dispatcher"), unit("city-management"))
+    return doc
+
+
+def test_a_petition_has_all_three(make_case, work, clock):
+    case = make_case(category_code="road-damage")
+    work()
+    lead = case.lead_assignment
+    assert watched(lead) == {D.ACKNOWLEDGE, D.CONTACT, D.RESOLVE}
+    assert lead.contact_due is not None
+
+
+def test_a_document_has_no_contact_deadline_and_never_escalates_on_one(clock, work):
+    doc = distributed_document()
+    lead = doc.lead_assignment
+    assert lead.acknowledge_due is not None and lead.resolve_due is not None
+    assert lead.contact_due is None and watched(lead) == {D.ACKNOWLEDGE, D.RESOLVE}
+    operations.acknowledge(doc, user("chengguan"))
+    assert owed(lead) is D.RESOLVE
+    assert [c.kind for c in Clockface().all(lead)] == [D.ACKNOWLEDGE, D.RESOLVE]
+
+
+def test_a_proposal_has_only_its_reply(clock):
+    create_session("区十七届人大六次会议", 3, user("dispatcher"))
+    proposal = register_proposal(
+        {"session": "区十七届人大六次会议", "number": 7, "proposal_type": "npc_suggestion",
+         "title": "关于增设公交线路的建议", "description": "建议增设公交线路。",
+         "proposer_name": "王代表"}, user("dispatcher"))
+    handling.assign(proposal, user("dispatcher"), unit("city-management"))
+    lead = proposal.case.lead_assignment
+    assert lead.acknowledge_due is None and lead.contact_due is None
+    assert watched(lead) == {D.RESOLVE}
+    assert owed(lead) is D.RESOLVE  # not the signing it does not have
