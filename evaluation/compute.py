@@ -257,7 +257,8 @@ def _event_facts(facts: Facts, e, assignments: list, case) -> None:
     kind = e.kind
     if kind is EventKind.ESCALATED and e.actor_unit_id:
         level = int(data.get("level", 1))
-        facts.of(e.actor_unit_id, day, e.case_id).bump(f"escalated_{min(max(level, 1), 3)}", e.case_id)
+        level = min(max(level, 1), 3)
+        facts.of(e.actor_unit_id, day, e.case_id).bump(f"escalated_{level}", e.case_id)
     elif kind is EventKind.EXTENSION_APPROVED and e.actor_unit_id:
         facts.of(e.actor_unit_id, day, e.case_id).bump("extended", e.case_id)
     elif kind is EventKind.RETURNED:
