@@ -89,7 +89,7 @@ def _measure(app, client, runs: int) -> dict:
             db.session.commit()
 
         def page():
-            response = client.get("/evaluation/")
+            response = client.get("/evaluation")
             if response.status_code != 200:
                 raise RuntimeError(f"the dashboard answered {response.status_code}")
 
