@@ -24,6 +24,7 @@ from channels.webhooks.deliver import reconcile as reconcile_webhooks
 from escalation.jobs import sweep
 from escalation.recalculate import recalculate_deadlines
 from escalation.supervision_items import refresh_lights
+from evaluation.jobs import advance_today
 from evaluation.jobs import refresh as refresh_evaluation
 from register.privacy import anonymise_departed
 
@@ -54,8 +55,10 @@ cron.register(close_unanswered, queue_name="notify", interval=60 * MINUTE)
 # Staff hear of reminders and escalations the sweep wrote in bulk.
 cron.register(notify_staff_of_timers, queue_name="notify", interval=MINUTE)
 # Evaluation: the per-unit per-day rollups of past days (and days a merge made
-# dirty); today is computed live.
+# dirty); today's rows up to a new watermark every minute, what came after it
+# is computed live (evaluation/today.py).
 cron.register(refresh_evaluation, queue_name="sync", interval=10 * MINUTE)
+cron.register(advance_today, queue_name="sync", interval=MINUTE)
 # The register: residents who left more than REGISTER_RETENTION_DAYS ago are
 # anonymised (personal information is kept no longer than the duty needs).
 cron.register(anonymise_departed, queue_name="sync", interval=DAY)

@@ -55,11 +55,17 @@ class DayFacts:
 
 
 class Facts(dict):
-    """(unit_id, day) -> DayFacts, made on first use."""
+    """(unit_id, day) -> DayFacts, made on first use; `by_case` keys them
+    (unit_id, day, case_id) instead: each case's own share, which today's
+    rollups keep (evaluation/today.py)."""
 
-    def __init__(self, track: bool = False) -> None:
+    def __init__(self, track: bool = False, by_case: bool = False) -> None:
         super().__init__()
         self.track = track
+        self.by_case = by_case
+
+    def of(self, unit_id: int, day: date, case_id: int) -> DayFacts:
+        return self[(unit_id, day, case_id) if self.by_case else (unit_id, day)]
 
     def __missing__(self, key: tuple[int, date]) -> DayFacts:
         value = self[key] = DayFacts(cases={} if self.track else None)
@@ -84,17 +90,23 @@ def _ids(column, ids):
 
 
 def compute(first: date, last: date, at: datetime, *, track: bool = False,
-            unit_ids: set[int] | None = None) -> Facts:
+            unit_ids: set[int] | None = None, case_ids: set[int] | None = None,
+            by_case: bool = False) -> Facts:
     """Counters per (unit, day) for the days first..last (inclusive), as known
-    at `at`; `unit_ids` keeps only those units' facts (the click-through)."""
+    at `at`; `unit_ids` keeps only those units' facts (the click-through),
+    `case_ids` counts only those cases (each case's facts are its own, so the
+    figures of a set of cases are the sum of theirs); `by_case` keys the facts
+    by case too."""
     if last < first:
         raise ValueError(f"range ends ({last}) before it starts ({first})")
     # what happened at `at` itself counts: the range ends just after it
     lo = day_start(first)
     hi = min(day_start(last + timedelta(days=1)), at + timedelta(microseconds=1))
-    facts = Facts(track)
-    if hi <= lo:
+    facts = Facts(track, by_case)
+    if hi <= lo or case_ids is not None and not case_ids:
         return facts
+    if case_ids is not None:
+        return _compute_cases(facts, case_ids, lo, hi, at, unit_ids)
 
     events = db.session.execute(
         sa.select(CaseEvent.case_id, CaseEvent.at, CaseEvent.kind, CaseEvent.actor_unit_id,
@@ -112,11 +124,22 @@ def compute(first: date, last: date, at: datetime, *, track: bool = False,
     if due_ids:
         case_ids |= set(db.session.scalars(
             sa.select(Assignment.case_id).where(_ids(Assignment.id, due_ids))))
+    return _compute_cases(facts, case_ids, lo, hi, at, unit_ids, events)
+
+
+def _compute_cases(facts: Facts, case_ids: set[int], lo, hi, at, unit_ids, events=None) -> Facts:
     if case_ids:  # these are the petition line's measures: the other kinds count in theirs
         case_ids = set(db.session.scalars(
             sa.select(Case.id).where(_ids(Case.id, case_ids), Case.kind == PETITION)))
     if not case_ids:
         return facts
+    if events is None:
+        events = db.session.execute(
+            sa.select(CaseEvent.case_id, CaseEvent.at, CaseEvent.kind, CaseEvent.actor_unit_id,
+                      CaseEvent.data)
+            .where(_ids(CaseEvent.case_id, case_ids), _in(CaseEvent.at, lo, hi),
+                   CaseEvent.kind.in_(EVENT_KINDS))
+        ).all()
 
     assignments = db.session.execute(
         sa.select(Assignment.id, Assignment.case_id, Assignment.unit_id, Assignment.role,
@@ -196,7 +219,7 @@ def _assignment_facts(facts: Facts, a, lo, hi, at, paused: bool, ended, approved
     counts, met or missed."""
     lead = a.role.value == "lead"
     if lo <= a.assigned_at < hi:
-        facts[(a.unit_id, local_day(a.assigned_at))].bump("received", a.case_id)
+        facts.of(a.unit_id, local_day(a.assigned_at), a.case_id).bump("received", a.case_id)
     deadlines = [("ack", a.acknowledge_due, a.acknowledged_at),
                  ("contact", a.contact_due, a.contacted_at)] if judged else []
     if lead and judged:
@@ -207,13 +230,13 @@ def _assignment_facts(facts: Facts, a, lo, hi, at, paused: bool, ended, approved
         met = met_at is not None and met_at <= deadline
         if not met and (deadline > at or paused or (ended is not None and ended <= deadline)):
             continue  # still pending, paused, or the unit left before its deadline
-        day_facts = facts[(a.unit_id, local_day(deadline))]
+        day_facts = facts.of(a.unit_id, local_day(deadline), a.case_id)
         day_facts.bump(f"{name}_due", a.case_id)
         day_facts.bump(f"{name}_met", a.case_id, int(met))
     for name, done in (("sign", a.acknowledged_at), ("contact", a.contacted_at),
                        ("resolve", a.resolved_at if lead else None)):
         if done is not None and lo <= done < hi:
-            day_facts = facts[(a.unit_id, local_day(done))]
+            day_facts = facts.of(a.unit_id, local_day(done), a.case_id)
             day_facts.durations[name][bucket((done - a.assigned_at).total_seconds())] += 1
             if day_facts.cases is not None:
                 day_facts.cases.setdefault(name, set()).add(a.case_id)
@@ -234,22 +257,23 @@ def _event_facts(facts: Facts, e, assignments: list, case) -> None:
     kind = e.kind
     if kind is EventKind.ESCALATED and e.actor_unit_id:
         level = int(data.get("level", 1))
-        facts[(e.actor_unit_id, day)].bump(f"escalated_{min(max(level, 1), 3)}", e.case_id)
+        level = min(max(level, 1), 3)
+        facts.of(e.actor_unit_id, day, e.case_id).bump(f"escalated_{level}", e.case_id)
     elif kind is EventKind.EXTENSION_APPROVED and e.actor_unit_id:
-        facts[(e.actor_unit_id, day)].bump("extended", e.case_id)
+        facts.of(e.actor_unit_id, day, e.case_id).bump("extended", e.case_id)
     elif kind is EventKind.RETURNED:
         unit = data.get("unit_id") or e.actor_unit_id
         if unit:
-            facts[(int(unit), day)].bump("returned", e.case_id)
+            facts.of(int(unit), day, e.case_id).bump("returned", e.case_id)
     elif kind is EventKind.REOPENED:
         unit = data.get("unit_id") or _resolver(assignments, e.at) or e.actor_unit_id
         if unit:
-            facts[(int(unit), day)].bump("reopened", e.case_id)
+            facts.of(int(unit), day, e.case_id).bump("reopened", e.case_id)
     elif kind is EventKind.CALLBACK_ANSWERED:
         unit = data.get("unit_id") or _resolver(assignments, e.at)
         if not unit:
             return
-        day_facts = facts[(int(unit), day)]
+        day_facts = facts.of(int(unit), day, e.case_id)
         if data.get("solved"):
             day_facts.bump("callbacks", e.case_id)
             day_facts.bump("callbacks_solved", e.case_id, int(data["solved"] == "solved"))
@@ -258,8 +282,8 @@ def _event_facts(facts: Facts, e, assignments: list, case) -> None:
             day_facts.bump("satisfied", e.case_id, int(data["satisfaction"] in SATISFIED))
     elif kind is EventKind.ANSWERED_AT_INTAKE and case is not None:
         for unit in {case.street_id, case.community_id} - {None}:
-            facts[(unit, day)].bump("intake_answers", e.case_id)
+            facts.of(unit, day, e.case_id).bump("intake_answers", e.case_id)
     elif kind is EventKind.REJECTED:
         # The units named when it was rejected: the lead it was with, its street and community.
         for unit in {data.get(k) for k in ("unit_id", "street_id", "community_id")} - {None}:
-            facts[(int(unit), day)].bump("rejected", e.case_id)
+            facts.of(int(unit), day, e.case_id).bump("rejected", e.case_id)

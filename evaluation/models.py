@@ -152,3 +152,37 @@ class Weight(db.Model):
     measure: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     weight: Mapped[float] = mapped_column(sa.Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class TodayCase(_Counters, db.Model):
+    """One case's share of one unit's counters today, as of the watermark
+    (evaluation/today.py): today's figures are the sum of these rows for the
+    cases untouched since it, plus the touched cases computed live."""
+
+    __tablename__ = "evaluation_today_cases"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True)  # no FK: rewritten every minute
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class TodayDuration(db.Model):
+    """One case's durations of one unit today, by bucket, as of the watermark."""
+
+    __tablename__ = "evaluation_today_durations"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class TodayWatermark(db.Model):
+    """How far today's rows go: every case event up to `event_id` and every
+    deadline up to `at` of the day `day` (one row)."""
+
+    __tablename__ = "evaluation_today"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    event_id: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,5 +1,6 @@
 """Per-unit per-day rollups: written for past days by a job, read for any
-period by summing a few rows per unit and day, plus today computed live.
+period by summing a few rows per unit and day, plus today from each case's
+share kept every minute and the cases touched since (evaluation/today.py).
 
 A past day's figures do not change once the day is over, with two exceptions
 handled here: a case merged into another later leaves the counts of every
@@ -32,6 +33,7 @@ from evaluation.models import (
     Rollup,
 )
 from evaluation.periods import month_of
+from evaluation.today import today_facts
 
 MAX_DAYS_PER_REFRESH = 400  # a first run on old data catches up over several runs
 
@@ -250,9 +252,23 @@ def period_facts(first: date, last: date, at: datetime | None = None,
                 out[unit_id].percentiles.update({f"{measure}_p50": round(p50 / 60, 2),
                                                  f"{measure}_p90": round(p90 / 60, 2)})
     for lo, hi in live:
-        for (unit_id, _), f in compute(lo, hi, at, unit_ids=unit_ids).items():
+        for (unit_id, _), f in _live(lo, hi, at, unit_ids):
             out[unit_id].add(f)
     return out
+
+
+def _live(lo: date, hi: date, at: datetime, unit_ids: set[int] | None):
+    """((unit_id, day), facts) of days the day rollups do not hold: today from
+    today's rows and the cases touched since their watermark (today.py) once
+    the day's first cycle has run, other days (and today before that)
+    computed from the events."""
+    day = today(at)
+    todays = today_facts(at, unit_ids) if lo <= day <= hi else None
+    if todays is not None:
+        hi = day - timedelta(days=1)
+        yield from (((unit_id, day), f) for unit_id, f in todays.items())
+    if lo <= hi:
+        yield from compute(lo, hi, at, unit_ids=unit_ids).items()
 
 
 def _percentile_query(h):
@@ -289,7 +305,7 @@ def daily_series(unit_id: int, first: date, last: date,
         if day not in dirty:
             out[day].durations[measure][b] += n
     for lo, hi in _live_ranges(first, last, at):
-        for (_, day), f in compute(lo, hi, at, unit_ids={unit_id}).items():
+        for (_, day), f in _live(lo, hi, at, {unit_id}):
             out[day].add(f)
     return out
 
