@@ -13,15 +13,13 @@ from typing import Any
 
 from flask import g, jsonify, request
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import ApiError, bp
+from app.api.acting import committed
 from app.api.serialize import case_json, case_summary
 from app.auth.scope import in_scope, may_read, may_use_cases
-from app.kind_pages import own_page
 from cases import collaboration, kinds, operations, rejection, supervision_items
-from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
-from cases.kind_registry import OwnStep
+from cases.errors import InvalidRequest
 from cases.matters import create_matter, may_create
 from cases.models import Assignment, Case, OrgUnit
 from cases.models.assignment import ReturnReason
@@ -200,27 +198,7 @@ def _text(data: dict, name: str, *, required: bool = True) -> str:
 def _act(tracking_number: str, action: Callable[[Case], object]):
     """Run one operation for the token's user and commit, as workbench.perform does."""
     case = _case(tracking_number)
-    try:
-        action(case)
-        db.session.commit()
-    except NotAllowed as exc:
-        db.session.rollback()
-        raise ApiError(403, "not_allowed", str(exc)) from None
-    except IllegalTransition as exc:
-        db.session.rollback()
-        raise ApiError(409, "illegal_transition", str(exc)) from None
-    except OwnStep as exc:
-        db.session.rollback()
-        raise ApiError(409, "own_step", exc.message, field=exc.field, step=exc.step,
-                       page=own_page(case)) from None
-    except InvalidRequest as exc:
-        db.session.rollback()
-        raise ApiError(409, "refused", exc.message, field=exc.field) from None
-    except StaleDataError:
-        db.session.rollback()
-        raise ApiError(409, "conflict", "someone changed this case at the same moment; "
-                       "read it again and retry") from None
-    db.session.expire_all()
+    committed(lambda: action(case), case)
     return jsonify({"case": case_json(_case(tracking_number))})
 
 

@@ -19,11 +19,11 @@ from flask import g, jsonify
 from sqlalchemy import select
 
 from app.api import ApiError, bp
+from app.api.acting import committed
 from app.api.cases import _body, _text
 from app.api.serialize import case_json
 from app.auth.scope import may_read
 from cases import documents
-from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import Case, OrgUnit, User
 from core.db import db
 
@@ -75,19 +75,7 @@ def _office(user: User) -> bool:
 
 def _act(tracking_number: str, action: Callable[[Case], object]):
     case = _document(tracking_number)
-    try:
-        action(case)
-        db.session.commit()
-    except NotAllowed as exc:
-        db.session.rollback()
-        raise ApiError(403, "not_allowed", str(exc)) from None
-    except IllegalTransition as exc:
-        db.session.rollback()
-        raise ApiError(409, "illegal_transition", str(exc)) from None
-    except InvalidRequest as exc:
-        db.session.rollback()
-        raise ApiError(409, "refused", str(exc.message), field=exc.field) from None
-    db.session.expire_all()
+    committed(lambda: action(case), case, "document")
     case = _document(tracking_number)
     return jsonify({"case": case_json(case), "document": document_json(case)})
 

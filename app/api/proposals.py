@@ -23,12 +23,11 @@ from typing import Any
 
 from flask import g, jsonify
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import ApiError, bp
+from app.api.acting import committed
 from app.api.cases import _body, _text
 from app.api.serialize import case_json, iso
-from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import OrgUnit
 from cases.models.proposal import (
     ChangeRequest,
@@ -118,23 +117,7 @@ def proposal_json(p: Proposal) -> dict:
 def _act(proposal_id: int, action: Callable[[Proposal], object]):
     """Run one operation for the token's user and commit, as the pages do."""
     proposal = _proposal(proposal_id)
-    try:
-        action(proposal)
-        db.session.commit()
-    except NotAllowed as exc:
-        db.session.rollback()
-        raise ApiError(403, "not_allowed", str(exc)) from None
-    except IllegalTransition as exc:
-        db.session.rollback()
-        raise ApiError(409, "illegal_transition", str(exc)) from None
-    except InvalidRequest as exc:
-        db.session.rollback()
-        raise ApiError(409, "refused", f"{exc.field} {exc.message}", field=exc.field) from None
-    except StaleDataError:
-        db.session.rollback()
-        raise ApiError(409, "conflict", "someone changed this proposal at the same moment; "
-                       "read it again and retry") from None
-    db.session.expire_all()
+    committed(lambda: action(proposal), proposal.case, "proposal")
     return jsonify({"proposal": proposal_json(_proposal(proposal_id))})
 
 
