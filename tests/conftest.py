@@ -90,13 +90,17 @@ def _reset_schema() -> None:
 
 
 def _truncate() -> None:
+    """Empty every table, children first. DELETE, not TRUNCATE, on PostgreSQL
+    too: TRUNCATE makes new files for each of the seventy tables and their
+    indexes (0.2-0.4 s a test, where these few rows take 0.03 s to delete);
+    the sequences start again at 1 as TRUNCATE ... RESTART IDENTITY did."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                              "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"))
 
 
 class IsolatedClient(FlaskClient):
