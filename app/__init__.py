@@ -61,7 +61,7 @@ from core.clock import SystemClock
 from core.config import load_config
 from core.db import db
 from core.types import UTCDateTime
-from core.web import csrf, limiter
+from core.web import RowId, csrf, limiter
 from escalation import deadlines, proposal_deadlines
 from register import findings
 
@@ -97,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.url_map.converters["int"] = RowId  # before any route is added
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -128,16 +128,21 @@ class WorkingCalendar:
     def _periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working periods (aware, Shanghai) that end after `start`, in order."""
         local = start.astimezone(SHANGHAI)
-        day = local.date()
-        for _ in range(_SEARCH_LIMIT_DAYS):
+        day, days_off = local.date(), 0
+        # The limit is on days off in a row, not on the span: a supervision
+        # item's deadline may lie years ahead.
+        while days_off < _SEARCH_LIMIT_DAYS:
             if self.is_workday(day):
+                days_off = 0
                 for begin, end in self.hours:
                     p_start = datetime.combine(day, begin, SHANGHAI)
                     p_end = datetime.combine(day, end, SHANGHAI)
                     if p_end > local:
                         yield max(p_start, local), p_end
+            else:
+                days_off += 1
             day += timedelta(days=1)
-        raise ValueError(f"no working day within {_SEARCH_LIMIT_DAYS} days of {day}")
+        raise ValueError(f"no working day within {_SEARCH_LIMIT_DAYS} days before {day}")
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         """The moment when `amount` of working time has passed since `start`."""

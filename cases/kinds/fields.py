@@ -9,8 +9,10 @@ from datetime import date
 from typing import Any
 
 from cases.errors import InvalidRequest
+from core.clock import SHANGHAI, now
 
 TYPES = ("string", "text", "date", "integer", "choice", "email")
+HORIZON_YEARS = 20  # a date field is within this many years of today
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,7 @@ class Field:
             raise InvalidRequest(self.name, "must be a string")
         value = raw.strip()
         if self.type == "date":
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                raise InvalidRequest(self.name, "must be a date, YYYY-MM-DD") from None
+            return self._date(value)
         if self.type == "choice" and value not in self.choices:
             raise InvalidRequest(self.name, "must be one of " + ", ".join(self.choices))
         if self.type == "email" and value and "@" not in value:
@@ -61,6 +60,19 @@ class Field:
         if self.max_length and len(value) > self.max_length:
             raise InvalidRequest(self.name, f"must be at most {self.max_length} characters")
         return value
+
+
+    def _date(self, value: str) -> date:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidRequest(self.name, "must be a date, YYYY-MM-DD") from None
+        # Deadlines and reminders are counted in working days up to the date:
+        # a date centuries away is a typing error, and would cost minutes.
+        year = now().astimezone(SHANGHAI).year
+        if not date(year - HORIZON_YEARS, 1, 1) <= day <= date(year + HORIZON_YEARS, 12, 31):
+            raise InvalidRequest(self.name, f"must be within {HORIZON_YEARS} years of today")
+        return day
 
 
 def _missing(value: Any) -> bool:

@@ -92,3 +92,11 @@ def test_a_unit_outside_the_assignment_gets_404(api, proposal):
     assert other.get(_path(proposal)).status_code == 404
     assert other.post(_path(proposal, "opinion"), {"text": "x"}).status_code == 404
     assert api("chengguan").get(_path(proposal)).status_code == 200
+
+
+def test_a_number_no_database_holds_is_a_404(api):
+    office = api("dispatcher")
+    for path in ("/proposals/14321302875327454567453898982817792",
+                 "/proposals/9558351097132513280/assign"):
+        answer = office.get(path) if "assign" not in path else office.post(path, {"lead": "x"})
+        assert answer.status_code == 404, (path, answer.status_code)

@@ -77,3 +77,16 @@ def test_the_generic_resolve_does_not_skip_the_milestones(api, clock):
     assert answer.json["error"] == "own_step" and answer.json["step"] == "report_completion"
     assert answer.json["page"].startswith("/supervision/items/")
     assert lead.get(f"/cases/{NUMBER}/supervision").json["item"]["status"] == "acknowledged"
+
+
+def test_a_deadline_centuries_away_is_a_400_naming_it(api, clock):
+    answer = api("supervisor").post("/supervision-items", BODY | {
+        "deadline": "5781-10-11", "unit": "huangpu", "report_every_months": 11})
+    assert answer.status_code == 400, answer.data[:300]
+    assert answer.json["field"] == "deadline"
+
+
+def test_a_five_year_project_is_registered_with_its_deadline(api, clock):
+    answer = api("supervisor").post("/supervision-items", BODY | {"deadline": "2031-06-30"})
+    assert answer.status_code == 201, answer.data[:300]
+    assert answer.json["item"]["deadline"] == "2031-06-30"
