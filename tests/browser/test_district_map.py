@@ -69,12 +69,24 @@ def drawn(page: Page, selector: str):
 
 
 def click_at(page: Page, selector: str, lng: float, lat: float) -> None:
-    """Click the map where a longitude and latitude fall (ECharts tells the pixel)."""
-    page.locator(f"{selector} .map-canvas").scroll_into_view_if_needed()
+    """Click the map where a longitude and latitude fall (ECharts tells the pixel),
+    once every chart of the page is drawn and the map has stopped moving (a
+    chart drawn later can push it down between the measure and the click)."""
+    canvas = page.locator(f"{selector} .map-canvas")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-state]')]"
+        ".every(e => e.dataset.state === 'ready')")
+    origin = canvas.bounding_box()
+    for _ in range(20):
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+        again = canvas.bounding_box()
+        if again == origin:
+            break
+        origin = again
     x, y = page.evaluate(
         "([sel, lng, lat]) => document.querySelector(sel).xietongChart"
         ".convertToPixel({geoIndex: 0}, [lng, lat])", [selector, lng, lat])
-    origin = page.locator(f"{selector} .map-canvas").bounding_box()
     page.mouse.click(origin["x"] + x, origin["y"] + y)
 
 
