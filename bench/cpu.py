@@ -8,7 +8,7 @@ it moves wall time. It still moves them (a guest's CPU time grows when its
 host is busy), so the function calls per intake and per dispatch are counted
 too: they do not depend on the machine, and show a change's effect at once.
 
-`python -m bench.cpu [--batches 5] [--size 100] [--profile intake|dispatch]`
+`python -m bench.cpu [--batches 5] [--size 100] [--profile intake|dispatch|track|open311]`
 on the bench database (BENCH_DATABASE_URL, migrated, the demo loaded: a
 `make bench-smoke` leaves it so) prints JSON; with `--profile` a cProfile on
 process time of one more batch instead (kept in /tmp/bench-cpu-*.prof).
@@ -21,11 +21,12 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
 
-from bench.load import community_points, intake_body
+from bench.load import CSRF, community_points, intake_body
 from bench.procs import ROOT, System
 from bench.stats import median
 
@@ -35,12 +36,38 @@ def _configure(database_url: str, redis_url: str) -> None:
     os.environ.update(System(database_url, redis_url).env)
 
 
-def _intakes(client, rng, points, n: int) -> None:
+def _intakes(client, rng, points, n: int) -> list[tuple[str, str]]:
+    """`n` Open311 posts; the (tracking number, phone) of each case made."""
+    made = []
     for _ in range(n):
-        response = client.post("/open311/v2/requests.json", data=intake_body(rng, points),
+        body = intake_body(rng, points)
+        response = client.post("/open311/v2/requests.json", data=body,
                                content_type="application/x-www-form-urlencoded")
         if response.status_code != 201:
             raise RuntimeError(f"intake answered {response.status_code}: {response.data[:300]!r}")
+        phone = re.search(rb"phone=(\d+)", body).group(1).decode()
+        made.append((response.get_json()[0]["service_request_id"], phone))
+    return made
+
+
+def _tracks(client, pairs: list[tuple[str, str]], n: int) -> None:
+    """`n` lookups on /track as a citizen's browser does them (the form's
+    CSRF token fetched once)."""
+    token = CSRF.search(client.get("/track").data).group(1).decode()
+    for i in range(n):
+        number, phone = pairs[i % len(pairs)]
+        response = client.post("/track", data={"csrf_token": token, "tracking_number": number,
+                                               "phone_last4": phone[-4:]})
+        if response.status_code != 200 or b'id="case"' not in response.data:
+            raise RuntimeError(f"/track answered {response.status_code}")
+
+
+def _open311_reads(client, pairs: list[tuple[str, str]], n: int) -> None:
+    for i in range(n):
+        number = pairs[i % len(pairs)][0]
+        response = client.get(f"/open311/v2/requests/{number}.json")
+        if response.status_code != 200:
+            raise RuntimeError(f"the Open311 read answered {response.status_code}")
 
 
 def _dispatch_all(worker) -> None:
@@ -64,8 +91,13 @@ def measure(database_url: str, redis_url: str, batches: int, size: int,
     worker = AppWorker([queue], connection=redis)
 
     for _ in range(2):  # warm-up: compiled SQL, templates, caches
-        _intakes(client, rng, points, size)
+        made = _intakes(client, rng, points, size)
         _dispatch_all(worker)
+    if profile in ("track", "open311"):
+        look = _tracks if profile == "track" else _open311_reads
+        look(client, made, size)
+        return {"profile": _profiled(lambda: look(client, made, size),
+                                    f"/tmp/bench-cpu-{profile}.prof")}
     intake_ms, dispatch_ms = [], []
     for _ in range(batches if not profile else 1):
         if profile == "intake":
@@ -145,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--size", type=int, default=100)
-    parser.add_argument("--profile", choices=("intake", "dispatch"))
+    parser.add_argument("--profile", choices=("intake", "dispatch", "track", "open311"))
     parser.add_argument("--database-url")
     parser.add_argument("--redis-url")
     args = parser.parse_args(argv)

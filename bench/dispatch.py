@@ -36,15 +36,16 @@ def empty_queue(redis_url: str) -> int:
 
 def latency_phase(dsn: str, port: int, *, rate: float, clients: int, seconds: float,
                   settle_timeout: float, pairs: list[tuple[str, str]], lookup_rate: float,
-                  timeout: float) -> dict:
-    """Paced intake at `rate` for `seconds`, lookups beside it; then wait for
-    the phase's cases to be dispatched and read their latencies."""
+                  timeout: float, lookup_port: int | None = None) -> dict:
+    """Paced intake at `rate` for `seconds`, lookups beside it (on the intake's
+    web workers, or those at `lookup_port`); then wait for the phase's cases
+    to be dispatched and read their latencies."""
     first = db.max_case_id(dsn)
     # Open loop: enough senders that the rate holds while answers are slow.
     clients = max(clients, PACED_SENDERS)
     intake = [Plan("intake", port, n, seconds, rate=rate * n / clients, timeout=timeout,
                    seed=100 + i) for i, n in enumerate(split(clients, 2))]
-    lookups = lookup_plans(port, seconds, pairs, lookup_rate, timeout)
+    lookups = lookup_plans(lookup_port or port, seconds, pairs, lookup_rate, timeout)
     load = Load(intake + lookups)
     tallies = load.wait()
     last = db.max_case_id(dsn)

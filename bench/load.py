@@ -30,7 +30,7 @@ ADDRESSES = ("港湾路15号", "港湾路16号", "东苑小区3栋", "怡港路2
 DESCRIPTIONS = ("人行道地砖松动，老人容易绊倒。", "路灯不亮已经三天了。",
                 "夜间施工噪音太大，影响休息。", "垃圾桶满了没人清理。")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-_CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def community_points(limit: int = 6) -> list[tuple[float, float]]:
@@ -148,7 +148,7 @@ class TrackSession:
 
     def __init__(self, http_: Http) -> None:
         status, data, response = http_.send("GET", "/track")
-        match = _CSRF.search(data)
+        match = CSRF.search(data)
         cookie = response.getheader("Set-Cookie") or ""
         if status != 200 or match is None or not cookie:
             raise RuntimeError(f"GET /track gave no session or CSRF token ({status})")

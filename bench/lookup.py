@@ -4,6 +4,9 @@ token, then POST the tracking number and the phone's last 4 digits)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from bench.load import Load, Plan, Tally
 from bench.stats import percentile
 
@@ -21,6 +24,23 @@ def lookup_plans(port: int, seconds: float, pairs: list[tuple[str, str]], rate: 
 
 
 WARM_UP_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The README's deployment for a busy day on two cores (Production): the
+    citizens' lookups on web workers of their own, and CPU shared by
+    priority: the lookups first, then intake, then the background workers.
+    Priorities are session nice values (`bench.procs.set_priority`); with
+    systemd, CPUWeight= of each service."""
+
+    lookup_workers: int = 2
+    lookup_nice: int = 0
+    web_nice: int = 5
+    worker_nice: int = 10
+
+
+RECOMMENDED = Deployment()
 
 
 def idle_lookups(port: int, seconds: float, pairs: list[tuple[str, str]], rate: float,
@@ -59,6 +79,43 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+class RequestTimes:
+    """What the lookup web workers wrote of each request (`gunicorn.conf.py`,
+    XIETONG_REQUEST_TIMES): the time in the worker and its CPU time there.
+    `mark()` before a phase, `split()` after it: per endpoint, the
+    percentiles of both, so that a client's latency divides into waiting for
+    a worker (the rest), waiting inside it, and work."""
+
+    KINDS = {("GET", "/open311/"): "open311", ("POST", "/track"): "track"}
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.offsets: dict[Path, int] = {}
+
+    def mark(self) -> None:
+        self.offsets = {f: f.stat().st_size for f in self.directory.glob("*.tsv")}
+
+    def split(self) -> dict:
+        times: dict[str, tuple[list[float], list[float]]] = {}
+        for f in self.directory.glob("*.tsv"):
+            with f.open(encoding="utf-8") as lines:
+                lines.seek(self.offsets.get(f, 0))
+                for line in lines:
+                    method, path, wall, cpu = line.rstrip("\n").split("\t")
+                    kind = next((k for (m, prefix), k in self.KINDS.items()
+                                 if m == method and path.startswith(prefix)), None)
+                    if kind:
+                        walls, cpus = times.setdefault(kind, ([], []))
+                        walls.append(float(wall))
+                        cpus.append(float(cpu))
+        return {kind: {"requests": len(walls),
+                       "in_worker_p50_ms": _r(percentile(walls, 50)),
+                       "in_worker_p99_ms": _r(percentile(walls, 99)),
+                       "cpu_p50_ms": _r(percentile(cpus, 50)),
+                       "cpu_p99_ms": _r(percentile(cpus, 99))}
+                for kind, (walls, cpus) in times.items()}
+
+
 def loaded_lookups(dsn: str, port: int, lookup_port: int, rate: float, seconds: float,
                    pairs: list[tuple[str, str]], lookup_rate: float,
                    timeout: float) -> tuple[dict, dict]:
@@ -87,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
     import os
+    import tempfile
 
     from bench import db
     from bench.dispatch import empty_queue
@@ -110,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                              "workers (0: the intake's)")
     parser.add_argument("--lookup-nice", type=int, default=0,
                         help="their niceness (negative: CPU before the rest; needs root)")
+    parser.add_argument("--web-nice", type=int, default=0,
+                        help="the intake web workers' niceness")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="the RQ workers' niceness")
     parser.add_argument("--intake-seconds", type=float, default=15.0)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--load-seconds", type=float, default=30.0)
@@ -128,11 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         system.flask("db", "upgrade")
         system.flask("demo", "load")
         port = free_port()
-        web = system.start_web(args.web_workers, port)
+        web = system.start_web(args.web_workers, port, args.web_nice)
         lookup_port = port
+        times = RequestTimes(Path(tempfile.mkdtemp(prefix="xietong-times-")))
         if args.lookup_workers:
             lookup_port = free_port()
-            lookup_web = system.start_web(args.lookup_workers, lookup_port, args.lookup_nice)
+            lookup_web = system.start_web(args.lookup_workers, lookup_port, args.lookup_nice,
+                                          request_times=times.directory)
         intake = run_intake(dsn, port, 16, args.intake_seconds, timeout=s.request_timeout)
         created = intake.pop("_created")
         out["intake_cases_per_s"] = intake["cases_per_s"]
@@ -148,14 +212,16 @@ def main(argv: list[str] | None = None) -> int:
         out["idle_cpu_ms_per_lookup"] = {k: round(v * 1000 / max(1, done), 2)
                                          for k, v in used.items()}
         for k in range(args.rq_workers):
-            system.start_rq_worker(k + 1)
+            system.start_rq_worker(k + 1, args.worker_nice)
         empty_queue(s.redis_url)
         rate = args.rate or intake["cases_per_s"] / 2
         meter.start()
+        times.mark()
         out["under_load"], out["intake_under_load"] = loaded_lookups(
             dsn, port, lookup_port, rate, args.load_seconds, created, s.lookup_rate,
             s.request_timeout)
         used = meter.stop()
+        out["under_load_in_worker"] = times.split()
         out["under_load_machine_busy"] = used["machine_busy_fraction"] and round(
             used["machine_busy_fraction"], 3)
     finally:

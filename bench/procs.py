@@ -89,26 +89,34 @@ class System:
                        stdout=subprocess.DEVNULL, timeout=300)
 
     # -- long-running children -------------------------------------------
-    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, argv: list[str], nice: int = 0,
+              env: dict | None = None) -> subprocess.Popen:
+        """A child in a session of its own, at CPU priority `nice` (see
+        `set_priority`)."""
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the child
-        process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True,
-                                   preexec_fn=_die_with_parent())
+        priority = ["nice", "-n", str(nice)] if nice else []
+        process = subprocess.Popen([*priority, *argv], cwd=ROOT, env=env or self.env,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True, preexec_fn=_die_with_parent())
         log.close()
+        if nice:
+            set_priority(process.pid, nice)
         process.bench_name = name  # type: ignore[attr-defined]
         self.children.append(process)
         return process
 
     def start_web(self, workers: int, port: int, nice: int = 0,
-                  app: str = "app:create_app()") -> subprocess.Popen:
+                  app: str = "app:create_app()",
+                  request_times: Path | None = None) -> subprocess.Popen:
         """gunicorn with `workers` workers serving `app` (the stack's floor
-        passes its own); `nice` (negative: before others, which needs the
-        privilege) is passed to its workers too."""
-        priority = ["nice", "-n", str(nice)] if nice else []
+        passes its own), at priority `nice` (negative: before others, which
+        needs the privilege). With `request_times` each worker writes every
+        request's time in the worker and CPU time there (`gunicorn.conf.py`)."""
+        env = dict(self.env, XIETONG_REQUEST_TIMES=str(request_times)) if request_times else None
         process = self.spawn(f"web-w{workers}-{port}", [
-            *priority, str(BIN / "gunicorn"), "--no-control-socket", "-w", str(workers),
+            str(BIN / "gunicorn"), "--no-control-socket", "-w", str(workers),
             "-b", f"{HOST}:{port}", "--graceful-timeout", "5", app,
-        ])
+        ], nice, env)
         deadline = time.monotonic() + 60
         while not _healthy(port):
             if process.poll() is not None:
@@ -121,13 +129,13 @@ class System:
             time.sleep(0.1)
         return process
 
-    def start_rq_worker(self, index: int) -> subprocess.Popen:
+    def start_rq_worker(self, index: int, nice: int = 0) -> subprocess.Popen:
         with Redis.from_url(self.redis_url) as r:
             before = len(Worker.all(connection=r))
             process = self.spawn(f"rq-{index}", [
                 str(BIN / "rq"), "worker", "-w", "app.worker.AppWorker", "--url",
                 self.redis_url, "--logging_level", "WARNING", "dispatch",
-            ])
+            ], nice)
             deadline = time.monotonic() + 60
             while len(Worker.all(connection=r)) <= before:
                 if process.poll() is not None:
@@ -153,6 +161,28 @@ class System:
     def stop_all(self) -> None:
         for process in reversed(list(self.children)):
             self.stop(process)
+
+
+def set_priority(pid: int, nice: int) -> None:
+    """Give a child's session the CPU priority `nice`.
+
+    Where the kernel groups processes by session (autogroup, as on this
+    machine: /proc/sys/kernel/sched_autogroup_enabled), CPU time is shared
+    first between sessions, equally, and a process's own nice value counts
+    only within its session: `nice -n 10 gunicorn` alone would change
+    nothing against the PostgreSQL or RQ sessions beside it. The session's
+    own nice value (/proc/<pid>/autogroup) is what weighs between them, as
+    systemd's CPUWeight= does between services."""
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    if _autogroups() and autogroup.exists():
+        autogroup.write_text(str(nice))
+
+
+def _autogroups() -> bool:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
 
 
 def _die_with_parent():

@@ -104,8 +104,12 @@ def print_table(figures: list[Figure], title: str) -> None:
 
 
 def write(results: dict, figures: list[Figure], only: str | None = None) -> Path:
-    """bench/results.json; a run of one benchmark alone writes results-NAME.json."""
+    """bench/results.json, kept in the repository with the README's figures;
+    a run of one benchmark alone writes results-NAME.json and the smoke
+    results-smoke.json (neither kept)."""
     results["figures"] = [asdict(f) for f in figures]
+    if results.get("mode") == "smoke":
+        only = "smoke"
     path = RESULTS.with_name(f"results-{only}.json") if only else RESULTS
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     return path

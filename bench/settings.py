@@ -32,6 +32,8 @@ class Settings:
     settle_timeout: float  # how long to wait for the last cases to be dispatched
     lookup_rate: float  # requests per second per lookup endpoint
     lookup_idle_seconds: float  # the lookups alone, before the load
+    # (8) scale-out: intake flat out with 1 web + 1 RQ worker, then 2 + 2
+    scale_seconds: float = 15.0
     # CPU per intake and per dispatch in one process (bench.cpu)
     cpu_batches: int = 5
     cpu_batch_size: int = 100
@@ -58,6 +60,7 @@ def settings(smoke: bool) -> Settings:
             drain_seconds=0.5,
             rq_workers=(1, 2), dispatch_seconds=2.0, settle_timeout=15.0,
             lookup_rate=5.0, lookup_idle_seconds=1.0, cpu_batches=1, cpu_batch_size=5,
+            scale_seconds=1.5,
         )
     return Settings(
         smoke=False, database_url=db, redis_url=redis,
