@@ -386,7 +386,13 @@ def run_pluggable(ctx: Context, figures: list[Figure], only: str | None = None) 
             figures.append(not_landed(p.item, p.what, p.goal))
             continue
         say(f"({p.item}) {p.what}")
-        details, more = importlib.import_module(p.module).run(ctx)
+        try:
+            details, more = importlib.import_module(p.module).run(ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark loses only its figures
+            say(f"({p.item}) failed: {exc!r}")
+            ctx.results[key] = {"status": "failed", "error": repr(exc)[:2000]}
+            figures.append(Figure(p.item, f"{p.what}: FAILED ({type(exc).__name__})", None, ""))
+            continue
         ctx.results[key] = details
         figures += more
 
