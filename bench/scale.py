@@ -3,17 +3,18 @@
 The same system at two sizes against one PostgreSQL and one Redis: one web
 process and one RQ worker, then two of each (a web process is one gunicorn
 sync worker: it serves one request at a time, so it is the unit a
-deployment adds). Each size runs intake flat out for `seconds` with its
-workers dispatching meanwhile, as on the record day's peak: cases committed
-per second (intake), cases dispatched per second (dispatch) and the CPU
-each role spent per case, read from /proc. The ratio of the two sizes is
-how far the system scales on this machine; the CPU per case is what the
-README's capacity planning multiplies by the contacts a district or a city
-gets at its peak.
+deployment adds). Each size runs three phases of `seconds`: intake alone,
+flat out (the workers not started, so its dispatch jobs wait); the workers
+alone on that backlog; then both at once, intake flat out, as on the record
+day's peak. Each phase gives its rate and the CPU each role spent per case,
+read from /proc. The ratio of the two sizes is how far each role scales on
+this machine; the CPU per case is what the README's capacity planning
+(Production) multiplies by the contacts a district or a city gets at its
+peak.
 
-On two cores, two of each means four busy processes beside PostgreSQL and
-Redis: the second size cannot double, and what it reaches says how much of
-the first size's time was waiting rather than working.
+On two cores, two of each at once means four busy processes beside
+PostgreSQL and Redis: the together phase cannot double, and what it reaches
+is the machine's limit, not the code's.
 """
 
 from __future__ import annotations
