@@ -33,7 +33,7 @@ from evaluation.models import (
     Rollup,
 )
 from evaluation.periods import month_of
-from evaluation.today import today_facts
+from evaluation.today import stored_rows, today_facts
 
 MAX_DAYS_PER_REFRESH = 400  # a first run on old data catches up over several runs
 
@@ -50,14 +50,7 @@ def materialise(day: date) -> int:
     facts = compute(day, day, at)
     db.session.execute(sa.delete(Rollup).where(Rollup.day == day))
     db.session.execute(sa.delete(DurationCount).where(DurationCount.day == day))
-    rollups, durations = [], []
-    for (unit_id, _), f in facts.items():
-        if any(f.counters.values()):
-            rollups.append({"unit_id": unit_id, "day": day,
-                            **{c: f.counters.get(c, 0) for c in COUNTERS}})
-        for measure, hist in f.durations.items():
-            durations += [{"unit_id": unit_id, "day": day, "measure": measure,
-                           "bucket": b, "n": n} for b, n in hist.items() if n]
+    rollups, durations = stored_rows(facts, lambda key: {"unit_id": key[0], "day": day})
     if rollups:
         db.session.execute(sa.insert(Rollup), rollups)
     if durations:

@@ -79,6 +79,22 @@ def settle() -> tuple[int, datetime] | None:
     return event_id, now()
 
 
+def stored_rows(facts: dict, ids) -> tuple[list[dict], list[dict]]:
+    """Computed facts as the rows that keep them: a counters row per key
+    (none where every counter is 0) and a row per non-empty duration bucket,
+    each with the identifying columns `ids(key)` gives (a day's rollups and
+    today's per-case shares are kept alike)."""
+    counters, durations = [], []
+    for key, f in facts.items():
+        where = ids(key)
+        if any(f.counters.values()):
+            counters.append({**where, **{c: f.counters.get(c, 0) for c in COUNTERS}})
+        for measure, hist in f.durations.items():
+            durations += [{**where, "measure": measure, "bucket": b, "n": n}
+                          for b, n in hist.items() if n]
+    return counters, durations
+
+
 def advance(event_id: int, at: datetime) -> int:
     """Bring today's rows to the watermark (event_id, at): only the cases
     touched since the last one, or the whole day on its first cycle. Returns
@@ -94,14 +110,7 @@ def advance(event_id: int, at: datetime) -> int:
         for model in (TodayCase, TodayDuration):
             db.session.execute(sa.delete(model).where(model.case_id.in_(touched(mark, at))))
     facts = compute(day, day, at, case_ids=cases, by_case=True)
-    rows, durations = [], []
-    for (unit_id, _, case_id), f in facts.items():
-        if any(f.counters.values()):
-            rows.append({"case_id": case_id, "unit_id": unit_id,
-                         **{c: f.counters.get(c, 0) for c in COUNTERS}})
-        for measure, hist in f.durations.items():
-            durations += [{"case_id": case_id, "unit_id": unit_id, "measure": measure,
-                           "bucket": b, "n": n} for b, n in hist.items() if n]
+    rows, durations = stored_rows(facts, lambda key: {"unit_id": key[0], "case_id": key[2]})
     if rows:
         db.session.execute(sa.insert(TodayCase), rows)
     if durations:

@@ -76,6 +76,29 @@ def _step(h, rng: random.Random, cases: list) -> None:
             [u for u in UNITS if u != unit])), "转办")
 
 
+def play_at(history, rng: random.Random, cases: list, moment) -> None:
+    """One random step at `moment`, in a savepoint: a refused one changes nothing."""
+    history.now(moment)
+    try:
+        with db.session.begin_nested():
+            _step(history, rng, cases)
+    except (InvalidRequest, NotAllowed, IllegalTransition):
+        pass
+
+
+def play_days(history, rng: random.Random, cases: list, first, days: int) -> None:
+    """`days` days of random steps from `first`, each written by the nightly job."""
+    for day_index in range(days):
+        day = first + timedelta(days=day_index)
+        for hour in range(8, 20):
+            for minute in (0, 20, 40):
+                play_at(history, rng, cases, at(day, hour, minute))
+        db.session.commit()
+        history.now(at(day + timedelta(days=1), 0, 30))
+        rollups.refresh()  # the job, once a night
+        db.session.commit()
+
+
 def test_rollups_equal_a_recomputation_from_scratch(history):
     rng = random.Random(20261126)
     cases: list = []
@@ -83,20 +106,7 @@ def test_rollups_equal_a_recomputation_from_scratch(history):
         history.staff(unit)
     history.supervisor()
     db.session.commit()
-    for day_index in range(DAYS):
-        day = FIRST + timedelta(days=day_index)
-        for hour in range(8, 20):
-            for minute in (0, 20, 40):
-                history.now(at(day, hour, minute))
-                try:
-                    with db.session.begin_nested():
-                        _step(history, rng, cases)
-                except (InvalidRequest, NotAllowed, IllegalTransition):
-                    pass
-        db.session.commit()
-        history.now(at(day + timedelta(days=1), 0, 30))
-        rollups.refresh()  # the job, once a night
-        db.session.commit()
+    play_days(history, rng, cases, FIRST, DAYS)
     history.now(at(FIRST + timedelta(days=DAYS), 10))
     last = FIRST + timedelta(days=DAYS - 1)
 

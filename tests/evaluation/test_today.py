@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from cases.errors import IllegalTransition, InvalidRequest, NotAllowed
 from cases.models import CaseEvent, EventKind
 from core.db import db
 from core.queues import get_queue
@@ -21,7 +20,7 @@ from evaluation.jobs import advance_today
 from evaluation.models import TodayCase, TodayWatermark
 from evaluation.today import today_facts
 from tests.evaluation.conftest import at
-from tests.evaluation.test_rollups import UNITS, _step
+from tests.evaluation.test_rollups import UNITS, play_at, play_days
 
 FIRST = date(2026, 11, 24)
 DAYS = 3  # two past days written by the nightly job, then today
@@ -55,20 +54,7 @@ def test_today_from_the_rows_and_what_came_after_equals_a_recomputation(history,
     history.supervisor()
     db.session.commit()
     today = FIRST + timedelta(days=DAYS - 1)
-    for day_index in range(DAYS - 1):  # past days, written that night
-        day = FIRST + timedelta(days=day_index)
-        for hour in range(8, 20):
-            for minute in (0, 20, 40):
-                history.now(at(day, hour, minute))
-                try:
-                    with db.session.begin_nested():
-                        _step(history, rng, cases)
-                except (InvalidRequest, NotAllowed, IllegalTransition):
-                    pass
-        db.session.commit()
-        history.now(at(day + timedelta(days=1), 0, 30))
-        rollups.refresh()
-        db.session.commit()
+    play_days(history, rng, cases, FIRST, DAYS - 1)  # past days, written that night
 
     history.now(at(today, 0, 31))
     get_queue("sync").enqueue(advance_today)
@@ -76,12 +62,7 @@ def test_today_from_the_rows_and_what_came_after_equals_a_recomputation(history,
     checks = touched_reads = 0
     for hour in range(7, 21):
         for minute in range(0, 60, 10):
-            history.now(at(today, hour, minute))
-            try:
-                with db.session.begin_nested():
-                    _step(history, rng, cases)
-            except (InvalidRequest, NotAllowed, IllegalTransition):
-                pass
+            play_at(history, rng, cases, at(today, hour, minute))
             db.session.commit()
             if minute % 30 == 20:  # the cycle, now and then (a worker may lag)
                 get_queue("sync").enqueue(advance_today)
