@@ -14,11 +14,14 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import create_app
 from app.demo.loader import load_demo
 from cases.actors import CITIZEN
+from cases.models import OrgUnit, User
+from cases.proposals import handling
+from cases.proposals.registration import create_session, register_proposal
 from channels.intake import Intake, accept
 from core import sqlite
 from core.cache import forget_all
@@ -192,6 +195,25 @@ def make_case():
         case = accept(Intake(**values), CITIZEN)
         db.session.commit()
         return case
+
+    return make
+
+
+@pytest.fixture
+def assigned_proposal():
+    """Factory: a deputy's suggestion (建议) of the district's session, registered
+    and assigned to `lead` by the dispatcher; not committed."""
+
+    def make(lead: str = "city-management"):
+        dispatcher = db.session.scalar(select(User).where(User.username == "dispatcher"))
+        create_session("区十七届人大六次会议", 3, dispatcher)
+        proposal = register_proposal(
+            {"session": "区十七届人大六次会议", "number": 7, "proposal_type": "npc_suggestion",
+             "title": "关于增设公交线路的建议", "description": "建议增设公交线路。",
+             "proposer_name": "王代表"}, dispatcher)
+        handling.assign(proposal, dispatcher,
+                        db.session.scalar(select(OrgUnit).where(OrgUnit.code == lead)))
+        return proposal
 
     return make
 

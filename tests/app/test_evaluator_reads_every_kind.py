@@ -11,8 +11,6 @@ from sqlalchemy import select
 from cases import documents
 from cases import supervision_items as items
 from cases.models import OrgUnit, User
-from cases.proposals import handling
-from cases.proposals.registration import create_session, register_proposal
 from core.db import db
 from escalation.supervision_items import dispatch_item
 from tests.support import login
@@ -26,17 +24,12 @@ def unit(code: str) -> OrgUnit:
     return db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
 
-def test_the_evaluator_reads_each_kinds_page_and_acts_on_none(client, clock):
+def test_the_evaluator_reads_each_kinds_page_and_acts_on_none(client, clock, assigned_proposal):
     item = items.register_item(
         {"title": "某项目落地督办", "description": "跟踪", "source": "investment_project",
          "deadline": "2027-06-30"}, [("签约", date(2026, 12, 4))], user("supervisor"))
     dispatch_item(item.case, user("supervisor"), unit("land-housing"), "督办")
-    create_session("区十七届人大六次会议", 3, user("dispatcher"))
-    proposal = register_proposal(
-        {"session": "区十七届人大六次会议", "number": 7, "proposal_type": "npc_suggestion",
-         "title": "关于增设公交线路的建议", "description": "建议增设公交线路。",
-         "proposer_name": "王代表"}, user("dispatcher"))
-    handling.assign(proposal, user("dispatcher"), unit("city-management"))
+    proposal = assigned_proposal()
     doc = documents.register_document(
         {"title": "关于冬季安全的通知", "document_number": "市府办〔2026〕18号",
          "issuing_body": "市政府办公厅", "received_on": "2026-11-26"}, user("dispatcher"))

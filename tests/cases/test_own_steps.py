@@ -16,8 +16,6 @@ from cases import supervision_items as items
 from cases.errors import InvalidRequest
 from cases.kind_registry import OwnStep
 from cases.models import OrgUnit, User
-from cases.proposals import handling
-from cases.proposals.registration import create_session, register_proposal
 from cases.states import CaseStatus
 from core.db import db
 from escalation.supervision_items import dispatch_item
@@ -53,13 +51,8 @@ def test_a_supervision_item_is_not_resolved_by_the_shared_resolve(clock):
     assert item.case.status is CaseStatus.CLOSED
 
 
-def test_a_proposal_is_not_replied_to_by_the_shared_resolve(clock):
-    create_session("区十七届人大六次会议", 3, user("dispatcher"))
-    proposal = register_proposal(
-        {"session": "区十七届人大六次会议", "number": 7, "proposal_type": "npc_suggestion",
-         "title": "关于增设公交线路的建议", "description": "建议增设公交线路。",
-         "proposer_name": "王代表"}, user("dispatcher"))
-    handling.assign(proposal, user("dispatcher"), unit("city-management"))
+def test_a_proposal_is_not_replied_to_by_the_shared_resolve(clock, assigned_proposal):
+    proposal = assigned_proposal()
     operations.acknowledge(proposal.case, user("chengguan"))
     for action, step in ((lambda: operations.resolve(proposal.case, user("chengguan"), "答复"),
                           "reply"),

@@ -9,8 +9,6 @@ from sqlalchemy import select
 
 from cases import documents, operations
 from cases.models import OrgUnit, User
-from cases.proposals import handling
-from cases.proposals.registration import create_session, register_proposal
 from core.db import db
 from escalation.countdown import Clockface, owed
 from escalation.models import DeadlineKind, Timer
@@ -59,13 +57,8 @@ def test_a_document_has_no_contact_deadline_and_never_escalates_on_one(clock, wo
     assert [c.kind for c in Clockface().all(lead)] == [D.ACKNOWLEDGE, D.RESOLVE]
 
 
-def test_a_proposal_has_only_its_reply(clock):
-    create_session("区十七届人大六次会议", 3, user("dispatcher"))
-    proposal = register_proposal(
-        {"session": "区十七届人大六次会议", "number": 7, "proposal_type": "npc_suggestion",
-         "title": "关于增设公交线路的建议", "description": "建议增设公交线路。",
-         "proposer_name": "王代表"}, user("dispatcher"))
-    handling.assign(proposal, user("dispatcher"), unit("city-management"))
+def test_a_proposal_has_only_its_reply(clock, assigned_proposal):
+    proposal = assigned_proposal()
     lead = proposal.case.lead_assignment
     assert lead.acknowledge_due is None and lead.contact_due is None
     assert watched(lead) == {D.RESOLVE}
