@@ -21,6 +21,17 @@ def user(name: str) -> User:
     return db.session.scalar(select(User).where(User.username == name))
 
 
+def dispatched_item(*, acknowledged: bool = False):
+    """A supervision item dispatched to 城管局 (and acknowledged by it), committed."""
+    item = create_matter("supervision", ITEM, user("supervisor"))
+    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
+    operations.dispatch_case(item, user("supervisor"), unit, "交办")
+    if acknowledged:
+        operations.acknowledge(item, user("chengguan"))
+    db.session.commit()
+    return item
+
+
 def listed(response) -> dict[str, str]:
     """tracking number -> the kind the row shows."""
     assert response.status_code == 200
@@ -32,10 +43,7 @@ def listed(response) -> dict[str, str]:
 def test_the_unit_sees_every_kind_it_owes_and_filters_by_kind(client, make_case, work):
     petition = make_case(category_code="road-damage")  # -> city-management
     work()
-    item = create_matter("supervision", ITEM, user("supervisor"))
-    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
-    operations.dispatch_case(item, user("supervisor"), unit, "交办")
-    db.session.commit()
+    item = dispatched_item()
     login(client, "chengguan")
     everything = listed(client.get("/workbench"))
     assert everything == {petition.tracking_number: "诉求", item.tracking_number: "督办件"}
@@ -50,10 +58,7 @@ def test_the_unit_sees_every_kind_it_owes_and_filters_by_kind(client, make_case,
 
 
 def test_the_case_page_of_a_supervision_item_opens_for_its_unit(client):
-    item = create_matter("supervision", ITEM, user("supervisor"))
-    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
-    operations.dispatch_case(item, user("supervisor"), unit, "交办")
-    db.session.commit()
+    item = dispatched_item()
     login(client, "chengguan")
     response = client.get(f"/cases/{item.tracking_number}")
     assert response.status_code == 200
@@ -63,11 +68,7 @@ def test_the_case_page_of_a_supervision_item_opens_for_its_unit(client):
 
 
 def test_the_resolve_form_refuses_a_supervision_item_and_points_to_its_page(client):
-    item = create_matter("supervision", ITEM, user("supervisor"))
-    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
-    operations.dispatch_case(item, user("supervisor"), unit, "交办")
-    operations.acknowledge(item, user("chengguan"))
-    db.session.commit()
+    item = dispatched_item(acknowledged=True)
     login(client, "chengguan")
     response = client.post(f"/cases/{item.tracking_number}/resolve", data={"reply": "已完成"})
     assert response.status_code == 422
@@ -78,11 +79,7 @@ def test_the_resolve_form_refuses_a_supervision_item_and_points_to_its_page(clie
 
 
 def test_the_case_page_of_a_supervision_item_shows_no_contact_deadline(client):
-    item = create_matter("supervision", ITEM, user("supervisor"))
-    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
-    operations.dispatch_case(item, user("supervisor"), unit, "交办")
-    operations.acknowledge(item, user("chengguan"))
-    db.session.commit()
+    item = dispatched_item(acknowledged=True)
     login(client, "chengguan")
     page = parse(client.get(f"/cases/{item.tracking_number}"))
     headers = [th.text() for th in page.find("table", id="assignments").find_all("th")]
@@ -110,11 +107,7 @@ def test_the_case_page_names_the_lead_s_text_as_the_kind_does(client, clock):
 
 
 def test_a_supervision_item_s_page_sends_the_completion_report_to_its_own_page(client):
-    item = create_matter("supervision", ITEM, user("supervisor"))
-    unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "city-management"))
-    operations.dispatch_case(item, user("supervisor"), unit, "交办")
-    operations.acknowledge(item, user("chengguan"))
-    db.session.commit()
+    item = dispatched_item(acknowledged=True)
     login(client, "chengguan")
     page = parse(client.get(f"/cases/{item.tracking_number}"))
     assert page.find("button", id="resolve") is None
