@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.demo.loader import load_demo
+from cases import documents
 from cases.actors import CITIZEN
 from cases.models import OrgUnit, User
 from cases.proposals import handling
@@ -195,6 +196,26 @@ def make_case():
         case = accept(Intake(**values), CITIZEN)
         db.session.commit()
         return case
+
+    return make
+
+
+@pytest.fixture
+def distributed_document():
+    """Factory: an incoming notice proposed (拟办), decided by the district
+    leader (批办) and distributed (分办) to `lead`; not committed."""
+
+    def make(lead: str = "city-management"):
+        dispatcher = db.session.scalar(select(User).where(User.username == "dispatcher"))
+        leader = db.session.scalar(select(User).where(User.username == "district-leader"))
+        doc = documents.register_document(
+            {"title": "通知", "document_number": "市府办〔2026〕18号",
+             "issuing_body": "市政府办公厅", "received_on": "2026-11-26"}, dispatcher)
+        documents.propose(doc, dispatcher, "请城管局办理")
+        documents.decide(doc, leader, "同意")
+        documents.distribute(doc, dispatcher,
+                             db.session.scalar(select(OrgUnit).where(OrgUnit.code == lead)))
+        return doc
 
     return make
 

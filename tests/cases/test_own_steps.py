@@ -67,13 +67,8 @@ def test_a_proposal_is_not_replied_to_by_the_shared_resolve(clock, assigned_prop
     assert proposal.case.status is CaseStatus.ACKNOWLEDGED
 
 
-def test_a_document_is_not_closed_without_its_result(clock):
-    doc = documents.register_document(
-        {"title": "通知", "document_number": "市府办〔2026〕18号", "issuing_body": "市政府办公厅",
-         "received_on": "2026-11-26"}, user("dispatcher"))
-    documents.propose(doc, user("dispatcher"), "请城管局办理")
-    documents.decide(doc, user("district-leader"), "同意")
-    documents.distribute(doc, user("dispatcher"), unit("city-management"))
+def test_a_document_is_not_closed_without_its_result(clock, distributed_document):
+    doc = distributed_document()
     operations.acknowledge(doc, user("chengguan"))
     operations.resolve(doc, user("chengguan"), "已办理")  # the lead's report is shared
     with pytest.raises(OwnStep) as refused:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cases import documents, operations
+from cases import operations
 from cases.models import OrgUnit, User
 from core.db import db
 from escalation.countdown import Clockface, owed
@@ -29,16 +29,6 @@ def watched(assignment) -> set[DeadlineKind]:
         select(Timer.deadline_kind).where(Timer.assignment_id == assignment.id)))
 
 
-def distributed_document():
-    doc = documents.register_document(
-        {"title": "通知", "document_number": "市府办〔2026〕18号", "issuing_body": "市政府办公厅",
-         "received_on": "2026-11-26"}, user("dispatcher"))
-    documents.propose(doc, user("dispatcher"), "请城管局办理")
-    documents.decide(doc, user("district-leader"), "同意")
-    documents.distribute(doc, user("dispatcher"), unit("city-management"))
-    return doc
-
-
 def test_a_petition_has_all_three(make_case, work, clock):
     case = make_case(category_code="road-damage")
     work()
@@ -47,7 +37,8 @@ def test_a_petition_has_all_three(make_case, work, clock):
     assert lead.contact_due is not None
 
 
-def test_a_document_has_no_contact_deadline_and_never_escalates_on_one(clock, work):
+def test_a_document_has_no_contact_deadline_and_never_escalates_on_one(
+        clock, work, distributed_document):
     doc = distributed_document()
     lead = doc.lead_assignment
     assert lead.acknowledge_due is not None and lead.resolve_due is not None

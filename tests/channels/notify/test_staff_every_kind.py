@@ -46,14 +46,9 @@ def test_a_supervision_item_s_reminder_and_escalation_reach_the_lead_s_staff(clo
     assert outbox(item.case, purpose="staff:escalated")
 
 
-def test_the_office_chasing_a_document_reaches_the_lead_s_staff(clock):
+def test_the_office_chasing_a_document_reaches_the_lead_s_staff(clock, distributed_document):
     _chooses_email("chengguan", "chengguan@huangpu.example")
-    doc = documents.register_document(
-        {"title": "通知", "document_number": "市府办〔2026〕18号", "issuing_body": "市政府办公厅",
-         "received_on": "2026-11-26"}, user("dispatcher"))
-    documents.propose(doc, user("dispatcher"), "请城管局办理")
-    documents.decide(doc, user("district-leader"), "同意")
-    documents.distribute(doc, user("dispatcher"), unit("city-management"))
+    doc = distributed_document()
     documents.remind(doc, user("dispatcher"), "请加快进度")
     db.session.commit()
     assert notify_staff_of_timers() == 1
