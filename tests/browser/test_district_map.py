@@ -68,10 +68,15 @@ def drawn(page: Page, selector: str):
     return box
 
 
-def click_at(page: Page, selector: str, lng: float, lat: float) -> None:
+def click_at(page: Page, selector: str, lng: float, lat: float, under: str) -> None:
     """Click the map where a longitude and latitude fall (ECharts tells the pixel),
     once every chart of the page is drawn and the map has stopped moving (a
-    chart drawn later can push it down between the measure and the click)."""
+    chart drawn later can push it down between the measure and the click).
+
+    The pointer rests there first until the chart's tooltip names `under`:
+    ECharts counts a click only when press and release land on the same
+    drawn element, and on a loaded machine the hover's redraw can fall
+    between the two when they come straight after the move."""
     canvas = page.locator(f"{selector} .map-canvas")
     canvas.scroll_into_view_if_needed()
     page.wait_for_function(
@@ -87,7 +92,12 @@ def click_at(page: Page, selector: str, lng: float, lat: float) -> None:
     x, y = page.evaluate(
         "([sel, lng, lat]) => document.querySelector(sel).xietongChart"
         ".convertToPixel({geoIndex: 0}, [lng, lat])", [selector, lng, lat])
-    page.mouse.click(origin["x"] + x, origin["y"] + y)
+    page.mouse.move(origin["x"] + x, origin["y"] + y)
+    expect(canvas.get_by_text(under)).to_be_visible()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                  "requestAnimationFrame(() => r())))")
+    page.mouse.down()
+    page.mouse.up()
 
 
 def test_a_supervisor_sees_overdue_cases_on_the_map_and_opens_a_community(
@@ -103,13 +113,13 @@ def test_a_supervisor_sees_overdue_cases_on_the_map_and_opens_a_community(
     expect(row.locator("td.overdue")).to_have_text("1")
 
     # Beside the point, still inside 东苑社区: the community, not the case.
-    click_at(page, "#desk-map", DONGYUAN[0] - 0.004, DONGYUAN[1] + 0.004)
+    click_at(page, "#desk-map", DONGYUAN[0] - 0.004, DONGYUAN[1] + 0.004, "东苑社区")
     expect(page).to_have_url(re.compile(r"/supervision\?community=huangpu-dongyuan#escalated$"))
     expect(page.locator("#filters select[name=community]")).to_have_value("huangpu-dongyuan")
     expect(page.locator(f"#escalated tr[data-tracking-number='{tn}']")).to_be_visible()
     drawn(page, "#desk-map")
 
-    click_at(page, "#desk-map", *DONGYUAN)  # the case's own point: its page
+    click_at(page, "#desk-map", *DONGYUAN, tn)  # the case's own point: its page
     expect(page).to_have_url(re.compile(rf"/cases/{tn}$"))
 
 
@@ -121,7 +131,7 @@ def test_stats_shows_each_streets_cases_and_a_map(page: Page, offline, overdue_c
     expect(page.locator("#streets-basis")).to_contain_text("按问题发生地所在街道统计")
     drawn(page, "#stats-map")
 
-    click_at(page, "#stats-map", *DONGYUAN)  # no list behind it: the aggregate row
+    click_at(page, "#stats-map", *DONGYUAN, "东苑社区")  # no list behind it: the aggregate row
     detail = page.locator("#stats-map .map-detail table.map-row")
     expect(detail).to_have_attribute("data-code", "huangpu-dongyuan")
     expect(detail).to_contain_text("东苑社区")
@@ -139,7 +149,7 @@ def test_the_evaluation_map_opens_the_cases_behind_a_communitys_figure(
     expect(box).to_have_attribute("data-measure", "received")
     page.locator("#evaluation-map select.map-period").select_option("day")
     expect(page.locator("#evaluation-map[data-state=ready]")).to_be_visible()
-    click_at(page, "#evaluation-map", *DONGYUAN)
+    click_at(page, "#evaluation-map", *DONGYUAN, "东苑社区")
     expect(page).to_have_url(re.compile(
         r"/evaluation/cases\?unit=huangpu-dongyuan&measure=received&from=2026-11-26"
         r"&to=2026-11-26$"))
