@@ -119,6 +119,47 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class DemoDistrict:
+    """The demo district's rows, loaded through `load_demo` once a session and
+    written back before each test: loading it through the ORM took 0.2-0.5 s a
+    test (a quarter of the suite's time), writing its rows back takes a tenth
+    of that. The sequences are put back where the load left them, so ids are
+    as a fresh load gives them."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] | None = None
+        self.sequences: list[tuple[str, int | None]] = []
+
+    def restore(self) -> None:
+        _truncate()
+        if self.rows is None:
+            forget_all()
+            load_demo()
+            self._keep()
+            return
+        with db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                if self.rows[table.name]:
+                    conn.execute(table.insert(), self.rows[table.name])
+            for name, value in self.sequences:
+                conn.execute(text("SELECT setval(:name, :value, :called)"),
+                             {"name": name, "value": value or 1, "called": value is not None})
+
+    def _keep(self) -> None:
+        with db.engine.connect() as conn:
+            self.rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))]
+                         for t in db.metadata.sorted_tables}
+            if conn.dialect.name == "postgresql":
+                self.sequences = [tuple(r) for r in conn.execute(text(
+                    "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences "
+                    "WHERE schemaname = 'public'"))]
+
+
+@pytest.fixture(scope="session")
+def demo_district(app) -> DemoDistrict:
+    return DemoDistrict()
+
+
 @pytest.fixture(autouse=True)
 def _clean(request, app):
     """Every test starts from the demo district, empty queues and a fresh limiter.
@@ -128,13 +169,13 @@ def _clean(request, app):
     if request.node.get_closest_marker("nodb"):
         yield
         return
+    demo = request.getfixturevalue("demo_district")
     with app.app_context():
         sqlite.observe()  # the test's own reads must not hold the system's writers up
-        _truncate()
+        demo.restore()
         redis_conn().flushdb()
         limiter.reset()
-        forget_all()  # the tables were emptied behind the ORM's back
-        load_demo()
+        forget_all()  # the tables were rewritten behind the ORM's back
         app.extensions["clock"] = SystemClock()
         yield
         db.session.rollback()
