@@ -32,7 +32,8 @@ class TemplateForm(FlaskForm):
 
 
 def _sample(key: str) -> dict[str, object]:
-    samples = {"number": "2611260001", "unit": "黄埔街道办事处", "category": "道路破损",
+    samples = {"number": "2611260001", "kind": "诉求", "unit": "黄埔街道办事处",
+               "category": "道路破损",
                "reply": "已于今日更换破损地砖，感谢您的反映。", "due": "2026-12-01 17:30",
                "level": 2, "track_url": "https://example.gov.cn/track",
                "link": "https://example.gov.cn/track/…",

@@ -28,6 +28,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from cases import signals
+from cases.kind_registry import kind_label
 from cases.models import Assignment, Case, CaseEvent, EventKind, OrgUnit
 from cases.models.users import Role, User
 from cases.recipients import citizen_addresses
@@ -169,7 +170,10 @@ def _staff_values(case: Case, unit: OrgUnit | None, due: datetime | None, level:
     url = f"{_base()}/cases/{case.tracking_number}"
 
     def values(locale: str) -> dict[str, object]:
-        return {"number": case.tracking_number, "unit": unit.name(locale) if unit else "",
+        with force_locale(locale):  # a supervision item is not a citizen's case: say which
+            kind = kind_label(case.kind)
+        return {"number": case.tracking_number, "kind": kind,
+                "unit": unit.name(locale) if unit else "",
                 "category": case.category.name(locale) if case.category else "",
                 "due": _when(due, locale), "level": level, "case_url": url}
 

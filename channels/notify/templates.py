@@ -109,26 +109,28 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
          _l("Hello,\n\nAfter review, your request {{ number }} has been accepted after all "
             "and will be passed to the unit responsible.\n\nFollow its progress here: "
             "{{ link }}\n")),
+    # Staff messages name the matter's kind ({{ kind }}: 诉求, 督办件, 办文,
+    # 议案建议提案): the same unit handles all four.
     Kind("assigned", "staff", _l("New assignment (staff)"),
-         ("number", "unit", "category", "due", "case_url"),
-         _l("New case {{ number }} for {{ unit }}"),
-         _l("New case {{ number }} ({{ category }}) for {{ unit }}; please sign for it by "
-            "{{ due }}. {{ case_url }}"),
-         _l("Case {{ number }} ({{ category }}) has been assigned to {{ unit }}. Please sign "
-            "for it by {{ due }}.\n\n{{ case_url }}\n")),
+         ("number", "kind", "unit", "category", "due", "case_url"),
+         _l("New assignment for {{ unit }}: {{ kind }} {{ number }}"),
+         _l("New assignment for {{ unit }}: {{ kind }} {{ number }} ({{ category }}); please "
+            "sign for it by {{ due }}. {{ case_url }}"),
+         _l("{{ kind }} {{ number }} ({{ category }}) has been assigned to {{ unit }}. Please "
+            "sign for it by {{ due }}.\n\n{{ case_url }}\n")),
     Kind("reminder", "staff", _l("Reminder (staff)"),
-         ("number", "unit", "due", "case_url"),
-         _l("Reminder: case {{ number }} is due {{ due }}"),
-         _l("Reminder: case {{ number }} for {{ unit }} is due {{ due }}. {{ case_url }}"),
-         _l("Reminder: a deadline of case {{ number }} ({{ unit }}) falls at {{ due }}."
+         ("number", "kind", "unit", "due", "case_url"),
+         _l("Reminder: {{ kind }} {{ number }} is due {{ due }}"),
+         _l("Reminder: {{ kind }} {{ number }} for {{ unit }} is due {{ due }}. {{ case_url }}"),
+         _l("Reminder: a deadline of {{ kind }} {{ number }} ({{ unit }}) falls at {{ due }}."
             "\n\n{{ case_url }}\n")),
     Kind("escalated", "staff", _l("Escalation (staff)"),
-         ("number", "unit", "due", "level", "case_url"),
-         _l("Overdue: case {{ number }} escalated to level {{ level }}"),
-         _l("Overdue: case {{ number }} of {{ unit }} (due {{ due }}) is escalated to level "
-            "{{ level }}. {{ case_url }}"),
-         _l("Case {{ number }} of {{ unit }} missed its deadline ({{ due }}) and is escalated "
-            "to level {{ level }}.\n\n{{ case_url }}\n")),
+         ("number", "kind", "unit", "due", "level", "case_url"),
+         _l("Overdue: {{ kind }} {{ number }} escalated to level {{ level }}"),
+         _l("Overdue: {{ kind }} {{ number }} of {{ unit }} (due {{ due }}) is escalated to "
+            "level {{ level }}. {{ case_url }}"),
+         _l("{{ kind }} {{ number }} of {{ unit }} missed its deadline ({{ due }}) and is "
+            "escalated to level {{ level }}.\n\n{{ case_url }}\n")),
     # The register: a resident registered after the 3 working days (no name,
     # no ID number in a message: the page behind the link shows them).
     Kind("register_late", "staff", _l("Late registration (grid staff and community)"),

@@ -85,6 +85,10 @@ def test_staff_hear_of_assignments_and_reminders_once(make_case, work, clock):
                                                      "chengguan@huangpu.example")
     assert case.tracking_number in assigned.body and f"/cases/{case.tracking_number}" \
         in assigned.body
+    # The unit handles every kind of matter: the message says this one is a petition.
+    assert f"新任务：诉求 {case.tracking_number}" in assigned.subject
+    assert f"诉求 {case.tracking_number}（道路破损）已派至" in assigned.body
+    assert f"Petition {case.tracking_number} (" in assigned.body
     # The sign-for reminder falls due at 75 % of its 4 working hours: 15:00.
     clock.advance(hours=5)
     sweep()

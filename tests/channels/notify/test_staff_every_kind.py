@@ -40,6 +40,9 @@ def test_a_supervision_item_s_reminder_and_escalation_reach_the_lead_s_staff(clo
     [reminder] = outbox(item.case, purpose="staff:reminder")
     assert reminder.recipient == "fangguan@huangpu.example"
     assert item.case.tracking_number in reminder.body and "2026-12-02" in reminder.body
+    assert f"督办件 {item.case.tracking_number}" in reminder.subject  # not a citizen's case
+    assert f"Supervision item {item.case.tracking_number}" in reminder.body
+    assert "诉求" not in reminder.body
     clock.advance(days=9)  # 签约 is past its date: red, escalated
     refresh_lights()
     assert notify_staff_of_timers() >= 1
@@ -55,3 +58,4 @@ def test_the_office_chasing_a_document_reaches_the_lead_s_staff(clock, distribut
     [reminder] = outbox(doc, purpose="staff:reminder")
     assert reminder.recipient == "chengguan@huangpu.example"
     assert "2026-12-10" in reminder.body  # the lead's resolve deadline (平急, 10 working days)
+    assert f"催办：办文 {doc.tracking_number}" in reminder.subject
