@@ -142,6 +142,28 @@ def seed(dsn: str, n: int, now: datetime) -> dict:
     return {"cases": n, "citizens": n_citizens, "units": len(units), "first_case_id": base}
 
 
+SURGE_TEXT = "来电咨询办事流程，已当场答复。"  # none of the words or phrases searched for
+
+
+def surge(dsn: str, n: int, now: datetime) -> None:
+    """n cases newer than every other, none holding a word searched for: a
+    surge of one kind of case (the full run's intake load made one) fills
+    the newest window `cases.search.newest` reads first."""
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        category = cur.execute("SELECT min(id) FROM categories").fetchone()[0]
+        base = cur.execute("SELECT max(id) FROM cases").fetchone()[0] + 1
+        numbers = _tracking_numbers(
+            {tn for (tn,) in cur.execute("SELECT tracking_number FROM cases")}, n)
+        _copy(cur, "cases", "id, tracking_number, channel, category_id, description, "
+              "status, priority, created_at, updated_at, version, supervised",
+              ((base + i, next(numbers), "bench", category, SURGE_TEXT, "acknowledged",
+                "normal", now + timedelta(seconds=i), now + timedelta(seconds=i), 1, False)
+               for i in range(n)), n, "surge")
+        cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), "
+                    "(SELECT max(id) FROM cases))")
+        cur.execute("ANALYZE cases")
+
+
 def build_indexes(dsn: str, statements: list[str]) -> float:
     """The search indexes, as the migration creates them; seconds taken."""
     started = time.monotonic()
@@ -233,7 +255,7 @@ def explain(app, q: str, username: str) -> dict[str, str]:
         query = search.parse(q)
         plans = {"whole": scope.in_scope(search.cases_query(query), user).limit(26)}
         cutoff = db.session.scalar(sa.select(Case.created_at).order_by(
-            Case.created_at.desc()).offset(search.RECENT).limit(1))
+            Case.created_at.desc()).offset(search.WINDOWS[0]).limit(1))
         if query.words and cutoff is not None:
             plans["newest"] = scope.in_scope(search.cases_query(query, indexed=False), user) \
                 .where(Case.created_at > cutoff).limit(26)
@@ -255,6 +277,10 @@ KINDS = (  # key, label, who, the answer a query gets
     ("number", "a tracking number (opens the case)", "supervisor", 302),
     ("word2", "2-character word, as unit staff (scope: EXISTS)", "huangpu-staff", 200),
 )
+
+
+SURGE = 10_000  # newer cases without the words, more than the first window (5,000)
+SURGE_KINDS = (KINDS[0], KINDS[1], KINDS[5])  # words, phrases, words as unit staff
 
 
 def run(ctx) -> tuple[dict, list[Figure]]:
@@ -291,4 +317,17 @@ def run(ctx) -> tuple[dict, list[Figure]]:
                               f"{len(times)} searches"))
         figures.append(goal_figure("7", f"  p99 over {n:,} cases", p99, "ms",
                                    ok=p99 < GOAL_P99_MS, goal=f"p99 < {GOAL_P99_MS:.0f} ms"))
+    newer = 500 if smoke else SURGE
+    surge(ctx.dsn, newer, datetime.now(UTC))
+    details["surge"] = {"cases": newer}
+    for key, label, who, expect in SURGE_KINDS:
+        times = time_searches(_signed_in(app, who), pools[key], runs, expect)
+        p99 = (statistics.quantiles(times, n=100, method="inclusive")[98]
+               if len(times) > 1 else times[0])
+        details["surge"][f"{key}:{who}"] = {"p50_ms": round(statistics.median(times), 2),
+                                            "p99_ms": round(p99, 2),
+                                            "max_ms": round(max(times), 2)}
+        figures.append(goal_figure(
+            "7", f"GET /search, {label}, after {newer:,} newer cases without it: p99", p99,
+            "ms", ok=p99 < GOAL_P99_MS, goal=f"p99 < {GOAL_P99_MS:.0f} ms"))
     return details, figures
