@@ -255,7 +255,7 @@ def explain(app, q: str, username: str) -> dict[str, str]:
         query = search.parse(q)
         plans = {"whole": scope.in_scope(search.cases_query(query), user).limit(26)}
         cutoff = db.session.scalar(sa.select(Case.created_at).order_by(
-            Case.created_at.desc()).offset(search.WINDOWS[0]).limit(1))
+            Case.created_at.desc()).offset(search.RECENT).limit(1))
         if query.words and cutoff is not None:
             plans["newest"] = scope.in_scope(search.cases_query(query, indexed=False), user) \
                 .where(Case.created_at > cutoff).limit(26)
@@ -279,7 +279,7 @@ KINDS = (  # key, label, who, the answer a query gets
 )
 
 
-SURGE = 10_000  # newer cases without the words, more than the first window (5,000)
+SURGE = 10_000  # newer cases without the words: twice the newest window (search.RECENT)
 SURGE_KINDS = (KINDS[0], KINDS[1], KINDS[5])  # words, phrases, words as unit staff
 
 

@@ -24,20 +24,16 @@ words (every word of two characters or more, see migration 0014 and
 cases.models.case.SEARCH_GRAMS) before ILIKE checks them; a one-character
 word is checked by ILIKE alone. On SQLite it is LIKE over the rows.
 
-Why `newest` looks among the newest cases first: a common word (路灯 is in
-one case of six) matches a hundred thousand cases of a million, and the
-index would hand all of them over to be sorted by date, while reading the
-cases newest first finds 26 of them within the first few hundred. The
+Why `newest` looks among the newest RECENT cases first: a common word (路灯
+is in one case of six) matches a hundred thousand cases of a million, and
+the index would hand all of them over to be sorted by date, while reading
+the cases newest first finds 26 of them within the first few hundred. The
 planner cannot tell the two apart for a phrase (it multiplies the bigrams'
 frequencies as if they were independent, and 路灯不亮 looks rare). So the
-newest cases are read first, by date alone, in WINDOWS growing tenfold:
-the newest 5,000, then 50,000 (a surge of one kind of case, or a bulk
-import, can fill the first with cases that hold none of the words: the
-bench's intake run did, and 4-character phrases took 363 ms at p99 on the
-index instead); only a word found fewer times there than the page needs
-goes to the index, and such a word is rare. A window is the district's
-newest cases whatever the reader's scope, so a unit, whose share of it is
-small, goes to the index more often.
+newest cases are read first, by date alone; only a word found fewer times
+there than the page needs goes to the index, and such a word is rare. The
+window is the district's newest cases whatever the reader's scope, so a
+unit, whose share of it is small, goes to the index more often.
 """
 
 from __future__ import annotations
@@ -60,8 +56,7 @@ from core.db import db
 
 MAX_LENGTH = 100  # characters searched; the rest of a longer query is dropped
 MIN_PHONE_DIGITS = 7
-# Words are looked for among the newest cases first, these many, in turn (see `newest`).
-WINDOWS = (5_000, 50_000)
+RECENT = 5_000  # words are looked for among the newest cases first (see `newest`)
 _NUMBER_LIKE = re.compile(r"^[\d\s\-+().]+$")
 
 
@@ -137,18 +132,16 @@ def newest(query: Query, offset: int, limit: int,
     """`limit` cases the query finds, newest first, from `offset`. `restrict`
     narrows every SELECT run (the page applies the reader's scope with it).
 
-    Words are looked for among the newest cases first, in each of WINDOWS
-    in turn, read by date alone (no bigram index: it would hand over every
-    match of a common word); when a window holds the whole page, it is the
-    page the whole table would give, since every case newer than the
-    window's cut-off is in it. Otherwise, and for a phone number (its index
-    finds its few cases at once), the whole table is searched."""
+    Words are looked for among the newest RECENT cases first, read by date
+    alone (no bigram index: it would hand over every match of a common word);
+    when that window holds the whole page, it is the page the whole table
+    would give, since every case newer than the cut-off is in it. Otherwise,
+    and for a phone number (its index finds its few cases at once), the
+    whole table is searched."""
     if query.words:
-        for size in WINDOWS:
-            cutoff = db.session.scalar(select(Case.created_at)
-                                       .order_by(Case.created_at.desc()).offset(size).limit(1))
-            if cutoff is None:  # the table is smaller than the window: the whole table
-                break
+        cutoff = db.session.scalar(select(Case.created_at).order_by(Case.created_at.desc())
+                                   .offset(RECENT).limit(1))
+        if cutoff is not None:
             window = restrict(cases_query(query, indexed=False)).where(Case.created_at > cutoff)
             rows = db.session.scalars(window.offset(offset).limit(limit)).all()
             if len(rows) == limit:

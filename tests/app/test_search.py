@@ -209,12 +209,11 @@ def test_twenty_five_a_page_newest_first_with_the_query_kept(client, file, clock
     assert beyond.find(id="no-results") is not None  # a page past the end says so
 
 
-@pytest.mark.parametrize("windows", [(), (0,), (2,), (3,), (5,), (100,), (1, 3), (2, 5, 100)])
-def test_the_newest_cases_first_or_all_gives_the_same_pages(client, file, monkeypatch, windows):
-    """Words are looked for among the newest cases first, in growing windows
-    (cases/search.py): whatever the windows hold, every page is the page the
-    whole table gives."""
-    monkeypatch.setattr(search, "WINDOWS", windows)
+@pytest.mark.parametrize("recent", [0, 2, 3, 5, 100])
+def test_the_newest_cases_first_or_all_gives_the_same_pages(client, file, monkeypatch, recent):
+    """Words are looked for among the newest cases first (cases/search.py):
+    whatever that window holds, every page is the page the whole table gives."""
+    monkeypatch.setattr(search, "RECENT", recent)
     monkeypatch.setattr(search_page, "PAGE_SIZE", 2)
     made = [file(DEPARTMENT, "井盖缺失" if i % 3 else "路灯不亮").tracking_number
             for i in range(9)]
