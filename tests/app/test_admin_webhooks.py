@@ -64,6 +64,7 @@ def test_an_added_webhook_receives_signed_events_and_logs_them(admin, receiver, 
     log = admin.get(f"/admin/webhooks/{hook.id}").get_data(as_text=True)
     [delivery] = db.session.scalars(select(WebhookDelivery)).all()
     assert f'id="delivery-{delivery.id}"' in log and case.tracking_number in log
+    assert '<span class="small kind">诉求</span>' in log  # which kind of matter it was
 
     [created] = audit_rows("webhook")
     assert (created.action, created.target_id) == (AuditAction.CREATE, str(hook.id))
